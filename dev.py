@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""The newcomer's two commands, and the quality gates CI runs.
+
+    python3 dev.py demo     run the example project with a demo account
+    python3 dev.py test     run the whole test suite against PostgreSQL
+    python3 dev.py check    lint, format, types, migrations, the suite on SQLite
+
+Each creates (or reuses) the virtualenv in .venv, installs what it needs into
+it, and is safe to run again. Only the standard library is used here, so it
+runs with any Python >= 3.10 before anything is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+EXAMPLE = ROOT / "example_project"
+# pip learned dependency groups (--group) in 25.1.
+PIP_MINIMUM = "pip>=25.1"
+
+
+def run(*args: str | Path, env: dict[str, str] | None = None, cwd: Path = ROOT) -> None:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    subprocess.run([str(a) for a in args], check=True, env=env, cwd=cwd)
+
+
+def ensure_venv(group: str) -> None:
+    """Create .venv and install the package with a dependency group, once per change.
+
+    A stamp of pyproject.toml's hash per group skips the install when nothing
+    changed, which keeps a second run fast.
+    """
+    if not PYTHON.exists():
+        print(f"Creating virtualenv in {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    stamp = VENV / f".installed-{group}"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", PIP_MINIMUM)
+    run(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".", "--group", group)
+    stamp.write_text(digest)
+
+
+def venv_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["VIRTUAL_ENV"] = str(VENV)
+    env.update(extra)
+    return env
+
+
+def port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, host: str, port: int, hint: str) -> None:
+    if not port_open(host, port):
+        sys.exit(f"{name} is not reachable at {host}:{port}. {hint}")
+
+
+def test(args: list[str]) -> None:
+    ensure_venv("test")
+    host = os.environ.get("DB_HOST", "127.0.0.1")
+    port = int(os.environ.get("DB_PORT", "5432"))
+    require_service(
+        "PostgreSQL", host, port, "Start it, or point DB_HOST/DB_PORT/DB_USER at one."
+    )
+    require_service("Redis", "127.0.0.1", 6379, "Start redis-server on 127.0.0.1:6379.")
+    run(PYTHON, "-m", "pytest", *args, env=venv_env())
+
+
+def check(args: list[str]) -> None:
+    ensure_venv("dev")
+    env = venv_env()
+    run(PYTHON, "-m", "ruff", "check", ".", env=env)
+    run(PYTHON, "-m", "ruff", "format", "--check", ".", env=env)
+    run(PYTHON, "-m", "mypy", env=env)
+    run(
+        PYTHON, "manage.py", "makemigrations", "--check", "--dry-run",
+        env=venv_env(DB_NAME=""), cwd=EXAMPLE,
+    )  # fmt: skip
+    run(PYTHON, "-m", "pytest", "-m", "not embedding and not slow", *args,
+        env=venv_env(DB_ENGINE="sqlite"))  # fmt: skip
+
+
+def demo(args: list[str]) -> None:
+    ensure_venv("example")
+    env = venv_env(DJANGO_SETTINGS_MODULE="config.settings.dev")
+    manage = [PYTHON, "manage.py"]
+    run(*manage, "migrate", "--noinput", env=env, cwd=EXAMPLE)
+    run(*manage, "seed_demo", env=env, cwd=EXAMPLE)
+    processes = []
+    if os.environ.get("CELERY_BROKER_URL"):
+        celery = [BIN / "celery", "-A", "config", "worker", "--beat", "--loglevel", "INFO"]
+        processes.append(subprocess.Popen([str(c) for c in celery], cwd=EXAMPLE, env=env))
+    else:
+        print("No CELERY_BROKER_URL: tasks run in-process, emails print here.", flush=True)
+    server = subprocess.Popen(
+        [str(PYTHON), "manage.py", "runserver", "127.0.0.1:8000", *args], cwd=EXAMPLE, env=env
+    )
+    processes.append(server)
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 10
+        for process in processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+COMMANDS = {"demo": demo, "test": test, "check": check}
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        sys.exit(__doc__)
+    COMMANDS[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()

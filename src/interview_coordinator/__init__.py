@@ -1,0 +1,5 @@
+"""A reusable Django app: an interview-tracking REST API."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0.dev0"

@@ -1,0 +1,1 @@
+"""Optional JWT authentication endpoints, rate limits and the security log."""

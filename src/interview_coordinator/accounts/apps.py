@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "interview_coordinator.accounts"
+    # Explicit label: a bare "accounts" would collide with many host projects.
+    label = "interview_coordinator_accounts"
+    verbose_name = _("Interview coordinator accounts")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from interview_coordinator.accounts import checks  # noqa: F401

@@ -1,0 +1,32 @@
+"""System checks of the optional accounts app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.core.checks import CheckMessage, Error, Tags, register
+
+from interview_coordinator.conf import app_settings
+
+E001 = "interview_coordinator_accounts.E001"
+
+
+@register(Tags.compatibility)
+def check_token_blacklist(
+    app_configs: list[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    # Without this app, dj-rest-auth's logout silently skips blacklisting and
+    # rotated refresh tokens stay valid: fail loudly at start-up instead.
+    if not app_settings.BLACKLIST_ON_LOGOUT:
+        return []
+    if apps.is_installed("rest_framework_simplejwt.token_blacklist"):
+        return []
+    return [
+        Error(
+            "interview_coordinator.accounts needs simplejwt's token blacklist.",
+            hint="Add 'rest_framework_simplejwt.token_blacklist' to INSTALLED_APPS "
+            "and run migrate.",
+            id=E001,
+        )
+    ]

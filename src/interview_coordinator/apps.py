@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InterviewCoordinatorConfig(AppConfig):
+    name = "interview_coordinator"
+    verbose_name = _("Interview coordinator")
+    # Pinned so that a host's DEFAULT_AUTO_FIELD never asks for a migration here.
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from interview_coordinator import checks  # noqa: F401

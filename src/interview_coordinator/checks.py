@@ -1,0 +1,85 @@
+"""System checks telling a host what it must configure.
+
+Ids are never reused once retired.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+
+from interview_coordinator.conf import app_settings
+
+# Cache backends whose counters live inside one process: rate limits kept
+# there reset per worker, so several workers multiply every limit.
+PER_PROCESS_CACHES = frozenset(
+    {
+        "django.core.cache.backends.locmem.LocMemCache",
+        "django.core.cache.backends.dummy.DummyCache",
+    }
+)
+
+E001 = "interview_coordinator.E001"
+E002 = "interview_coordinator.E002"
+E003 = "interview_coordinator.E003"
+W001 = "interview_coordinator.W001"
+
+
+@register(Tags.compatibility)
+def check_use_tz(app_configs: list[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    if settings.USE_TZ:
+        return []
+    return [
+        Error(
+            "interview_coordinator needs USE_TZ = True.",
+            hint="Interview dates and reminders are stored as aware datetimes; "
+            "set USE_TZ = True in your settings.",
+            id=E001,
+        )
+    ]
+
+
+@register(Tags.compatibility)
+def check_dependencies(
+    app_configs: list[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    if apps.is_installed("rest_framework"):
+        return []
+    return [
+        Error(
+            "'rest_framework' must be in INSTALLED_APPS to use interview_coordinator.",
+            hint="Add 'rest_framework' to INSTALLED_APPS.",
+            id=E002,
+        )
+    ]
+
+
+@register(Tags.caches)
+def check_shared_cache(
+    app_configs: list[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    alias = app_settings.RATELIMIT_CACHE
+    caches = getattr(settings, "CACHES", {})
+    if alias not in caches:
+        return [
+            Error(
+                f"INTERVIEW_COORDINATOR['RATELIMIT_CACHE'] names the cache {alias!r}, "
+                "which is not in CACHES.",
+                hint="Name a cache alias defined in CACHES.",
+                id=E003,
+            )
+        ]
+    if settings.DEBUG or caches[alias].get("BACKEND") not in PER_PROCESS_CACHES:
+        return []
+    return [
+        Warning(
+            f"The cache {alias!r} used for rate limits is private to each process.",
+            hint="Rate limits hold across several worker processes only with a shared "
+            "cache: configure Redis (django.core.cache.backends.redis.RedisCache) or "
+            "Memcached.",
+            id=W001,
+        )
+    ]

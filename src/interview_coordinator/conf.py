@@ -1,0 +1,78 @@
+"""The package's settings, read from the host's ``INTERVIEW_COORDINATOR`` dict.
+
+Values are read on every access (not cached at import time) so that
+``override_settings`` in a host's tests reaches them, and nothing is ever
+written back into ``django.conf.settings``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+SETTINGS_NAME = "INTERVIEW_COORDINATOR"
+
+DEFAULTS: dict[str, Any] = {
+    # Authentication and permission classes of the package's own API views.
+    # The host's REST_FRAMEWORK setting is deliberately not consulted.
+    "AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Lists answer a plain array unless ?limit= is given; then pages are
+    # capped at this many rows.
+    "PAGE_SIZE_MAX": 100,
+    # Upper bound on a user's interviews, so that "all of them" stays bounded.
+    "MAX_INTERVIEWS_PER_USER": 5000,
+    # Upper bound on the rounds of one interview.
+    "MAX_ROUNDS_PER_INTERVIEW": 50,
+    # Rate limits (django-ratelimit syntax) of the auth endpoints.
+    "AUTH_RATE": "5/m",
+    "LOGIN_ACCOUNT_RATE": "5/m",
+    # Cache alias holding rate-limit counters; must be shared by all processes.
+    "RATELIMIT_CACHE": "default",
+    # Number of reverse proxies in front of the site whose X-Forwarded-For
+    # entries are trusted; 0 means REMOTE_ADDR is the client address.
+    "TRUSTED_PROXY_COUNT": 0,
+    # Blacklist the refresh token on logout (needs simplejwt's token_blacklist).
+    "BLACKLIST_ON_LOGOUT": True,
+    # Per-user limit of the test-email endpoint.
+    "TEST_EMAIL_RATE": "3/h",
+    # Reminders.
+    "REMINDER_BATCH_SIZE": 200,
+    "REMINDER_MAX_ATTEMPTS": 5,
+    "REMINDER_RETRY_BACKOFF_SECONDS": 60,
+    "REMINDER_FROM_EMAIL": None,
+    "REMINDER_CLAIM_TIMEOUT_SECONDS": 600,
+    # Seconds to wait for the Celery broker before answering 503.
+    "BROKER_TIMEOUT_SECONDS": 1.0,
+}
+
+# Settings holding dotted paths, resolved to objects on access.
+IMPORT_STRINGS = frozenset({"AUTHENTICATION_CLASSES", "PERMISSION_CLASSES"})
+
+# Settings that existed once; naming one is an error rather than silently ignored.
+REMOVED_SETTINGS: frozenset[str] = frozenset()
+
+
+class AppSettings:
+    """Attribute access to the package settings with defaults filled in."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"Invalid {SETTINGS_NAME} setting: {name!r}")
+        value = self.user_settings.get(name, DEFAULTS[name])
+        if name in IMPORT_STRINGS:
+            return [import_string(path) if isinstance(path, str) else path for path in value]
+        return value
+
+    @property
+    def user_settings(self) -> dict[str, Any]:
+        value = getattr(settings, SETTINGS_NAME, {})
+        return value if isinstance(value, dict) else {}
+
+
+app_settings = AppSettings()

@@ -1,0 +1,16 @@
+"""The dashboard statistics endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from interview_coordinator.views.base import PackageViewMixin
+
+
+class DashboardStatsView(PackageViewMixin, APIView):
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        raise NotImplementedError

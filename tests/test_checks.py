@@ -1,0 +1,64 @@
+"""Every system check id, triggered and silent."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.test import override_settings
+
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def test_check_passes_on_the_test_settings():
+    call_command("check")
+
+
+@override_settings(USE_TZ=False)
+def test_use_tz_off_is_an_error():
+    with pytest.raises(SystemCheckError, match=r"interview_coordinator\.E001"):
+        call_command("check")
+
+
+def test_missing_rest_framework_is_an_error(settings):
+    from interview_coordinator.checks import check_dependencies
+
+    settings.INSTALLED_APPS = [a for a in settings.INSTALLED_APPS if a != "rest_framework"]
+    assert [m.id for m in check_dependencies(None)] == ["interview_coordinator.E002"]
+
+
+@override_settings(INTERVIEW_COORDINATOR={"RATELIMIT_CACHE": "nope"})
+def test_unknown_ratelimit_cache_is_an_error():
+    with pytest.raises(SystemCheckError, match=r"interview_coordinator\.E003"):
+        call_command("check")
+
+
+@override_settings(CACHES=LOCMEM, DEBUG=False)
+def test_per_process_cache_warns_when_debug_is_off():
+    from interview_coordinator.checks import check_shared_cache
+
+    assert [m.id for m in check_shared_cache(None)] == ["interview_coordinator.W001"]
+
+
+@override_settings(CACHES=LOCMEM, DEBUG=True)
+def test_per_process_cache_is_fine_in_debug():
+    from interview_coordinator.checks import check_shared_cache
+
+    assert check_shared_cache(None) == []
+
+
+def test_missing_token_blacklist_is_an_error(settings):
+    settings.INSTALLED_APPS = [
+        a for a in settings.INSTALLED_APPS if a != "rest_framework_simplejwt.token_blacklist"
+    ]
+    from interview_coordinator.accounts.checks import check_token_blacklist
+
+    assert [m.id for m in check_token_blacklist(None)] == ["interview_coordinator_accounts.E001"]
+
+
+@override_settings(INTERVIEW_COORDINATOR={"BLACKLIST_ON_LOGOUT": False})
+def test_token_blacklist_not_needed_when_disabled(settings):
+    settings.INSTALLED_APPS = [
+        a for a in settings.INSTALLED_APPS if a != "rest_framework_simplejwt.token_blacklist"
+    ]
+    from interview_coordinator.accounts.checks import check_token_blacklist
+
+    assert check_token_blacklist(None) == []
