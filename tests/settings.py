@@ -63,11 +63,12 @@ else:
         }
     }
 
-# Each pytest-xdist worker gets its own Redis database so that clearing the
-# cache between tests never touches another worker's counters.
+# Each pytest-xdist worker (and each concurrent run, through REDIS_CACHE_DB)
+# gets its own Redis database, so that clearing the cache between tests never
+# touches another run's counters.
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379")
-_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0"
-REDIS_CACHE_DB = 1 + int(_worker) % 14
+_worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0")
+REDIS_CACHE_DB = (int(os.environ.get("REDIS_CACHE_DB", "1")) + _worker) % 16
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
