@@ -79,9 +79,7 @@ def test(args: list[str]) -> None:
     ensure_venv("test")
     host = os.environ.get("DB_HOST", "127.0.0.1")
     port = int(os.environ.get("DB_PORT", "5432"))
-    require_service(
-        "PostgreSQL", host, port, "Start it, or point DB_HOST/DB_PORT/DB_USER at one."
-    )
+    require_service("PostgreSQL", host, port, "Start it, or point DB_HOST/DB_PORT/DB_USER at one.")
     require_service("Redis", "127.0.0.1", 6379, "Start redis-server on 127.0.0.1:6379.")
     run(PYTHON, "-m", "pytest", *args, env=venv_env())
 

@@ -18,9 +18,7 @@ def _clear_cache():
 def make_user(db):
     def make(username="alice", password="correct-horse-battery", **extra):
         extra.setdefault("email", f"{username}@example.com")
-        return get_user_model().objects.create_user(
-            username=username, password=password, **extra
-        )
+        return get_user_model().objects.create_user(username=username, password=password, **extra)
 
     return make
 

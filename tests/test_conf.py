@@ -8,17 +8,17 @@ from interview_coordinator.conf import DEFAULTS, app_settings
 
 
 def test_defaults_apply_without_host_settings():
-    assert app_settings.PAGE_SIZE_MAX == DEFAULTS["PAGE_SIZE_MAX"]
+    assert DEFAULTS["PAGE_SIZE_MAX"] == app_settings.PAGE_SIZE_MAX
 
 
 def test_host_value_wins_and_override_settings_reaches_it():
     with override_settings(INTERVIEW_COORDINATOR={"PAGE_SIZE_MAX": 7}):
         assert app_settings.PAGE_SIZE_MAX == 7
-    assert app_settings.PAGE_SIZE_MAX == DEFAULTS["PAGE_SIZE_MAX"]
+    assert DEFAULTS["PAGE_SIZE_MAX"] == app_settings.PAGE_SIZE_MAX
 
 
 def test_dotted_paths_are_imported():
-    assert app_settings.PERMISSION_CLASSES == [IsAuthenticated]
+    assert [IsAuthenticated] == app_settings.PERMISSION_CLASSES
 
 
 def test_unknown_setting_is_an_attribute_error():

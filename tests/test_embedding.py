@@ -122,7 +122,9 @@ def host_project(tmp_path_factory, wheel, fresh_database):
 
 def host_env():
     """The environment of a host's shell: nothing of this test suite's settings."""
-    return {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "PYTHONPATH"}}
+    return {
+        k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "PYTHONPATH"}
+    }
 
 
 def manage(host_project, *args):
@@ -191,7 +193,9 @@ def test_wheel_ships_migrations_templates_and_py_typed(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert "interview_coordinator/py.typed" in names
     assert "interview_coordinator/migrations/0001_initial.py" in names
-    assert any(n.startswith("interview_coordinator/templates/interview_coordinator/") for n in names)
+    assert any(
+        n.startswith("interview_coordinator/templates/interview_coordinator/") for n in names
+    )
     assert not any(n.startswith("tests/") for n in names)
 
 

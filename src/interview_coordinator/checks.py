@@ -5,6 +5,7 @@ Ids are never reused once retired.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.apps import AppConfig, apps
@@ -29,7 +30,7 @@ W001 = "interview_coordinator.W001"
 
 
 @register(Tags.compatibility)
-def check_use_tz(app_configs: list[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+def check_use_tz(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     if settings.USE_TZ:
         return []
     return [
@@ -43,9 +44,7 @@ def check_use_tz(app_configs: list[AppConfig] | None, **kwargs: Any) -> list[Che
 
 
 @register(Tags.compatibility)
-def check_dependencies(
-    app_configs: list[AppConfig] | None, **kwargs: Any
-) -> list[CheckMessage]:
+def check_dependencies(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     if apps.is_installed("rest_framework"):
         return []
     return [
@@ -58,9 +57,7 @@ def check_dependencies(
 
 
 @register(Tags.caches)
-def check_shared_cache(
-    app_configs: list[AppConfig] | None, **kwargs: Any
-) -> list[CheckMessage]:
+def check_shared_cache(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     alias = app_settings.RATELIMIT_CACHE
     caches = getattr(settings, "CACHES", {})
     if alias not in caches:

@@ -6,7 +6,7 @@ Names live in the ``interview_coordinator`` namespace, e.g.
 
 from __future__ import annotations
 
-from django.urls import path, include
+from django.urls import include, path
 
 from interview_coordinator import core_urls
 from interview_coordinator.accounts import urls as accounts_urls

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.apps import AppConfig, apps
@@ -13,9 +14,7 @@ E001 = "interview_coordinator_accounts.E001"
 
 
 @register(Tags.compatibility)
-def check_token_blacklist(
-    app_configs: list[AppConfig] | None, **kwargs: Any
-) -> list[CheckMessage]:
+def check_token_blacklist(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     # Without this app, dj-rest-auth's logout silently skips blacklisting and
     # rotated refresh tokens stay valid: fail loudly at start-up instead.
     if not app_settings.BLACKLIST_ON_LOGOUT:

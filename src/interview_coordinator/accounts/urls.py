@@ -6,9 +6,9 @@ module on its own (namespace ``interview_coordinator_accounts``).
 
 from __future__ import annotations
 
-from django.urls import path
 from dj_rest_auth.jwt_auth import get_refresh_view
 from dj_rest_auth.views import LoginView, LogoutView, UserDetailsView
+from django.urls import path
 
 app_name = "interview_coordinator_accounts"
 

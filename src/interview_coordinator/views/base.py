@@ -7,15 +7,16 @@ on each request so that ``override_settings`` applies.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
+from rest_framework.schemas.inspectors import ViewInspector
 
 from interview_coordinator.conf import app_settings
 from interview_coordinator.exceptions import exception_handler
@@ -24,9 +25,9 @@ from interview_coordinator.exceptions import exception_handler
 class PackageViewMixin:
     """Mixed into every API view of the package."""
 
-    schema = AutoSchema()
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    schema: ViewInspector | None = AutoSchema()
+    renderer_classes: Sequence[type[BaseRenderer]] = [JSONRenderer, BrowsableAPIRenderer]
+    parser_classes: Sequence[type[BaseParser]] = [JSONParser, FormParser, MultiPartParser]
 
     def get_authenticators(self) -> list[BaseAuthentication]:
         return [cls() for cls in app_settings.AUTHENTICATION_CLASSES]
