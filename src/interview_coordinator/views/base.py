@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from drf_spectacular.openapi import AutoSchema
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission
@@ -20,12 +19,13 @@ from rest_framework.schemas.inspectors import ViewInspector
 
 from interview_coordinator.conf import app_settings
 from interview_coordinator.exceptions import exception_handler
+from interview_coordinator.schema import PackageAutoSchema
 
 
 class PackageViewMixin:
     """Mixed into every API view of the package."""
 
-    schema: ViewInspector | None = AutoSchema()
+    schema: ViewInspector | None = PackageAutoSchema()
     renderer_classes: Sequence[type[BaseRenderer]] = [JSONRenderer, BrowsableAPIRenderer]
     parser_classes: Sequence[type[BaseParser]] = [JSONParser, FormParser, MultiPartParser]
 

@@ -1,0 +1,59 @@
+"""The OpenAPI schema of the package's views, error answers included.
+
+drf-spectacular documents only the success answer of an operation, but
+clients (and schema-driven fuzzers) rely on knowing every status code an
+operation can give. The errors below are answered by every view of the
+package in the same JSON shapes, so they are added to every operation here
+once, rather than repeated on each view.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.openapi import AutoSchema
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def error_response(description: str) -> dict[str, Any]:
+    """A fresh response object (shared ones would become YAML aliases in the schema).
+
+    DRF answers errors either as {"detail": "..."} or, for validation errors,
+    as {"field": ["message", ...], "non_field_errors": [...]}.
+    """
+    body = {
+        "type": "object",
+        "description": 'Either {"detail": "message"} or messages by field name.',
+        "additionalProperties": True,
+    }
+    return {"description": description, "content": {"application/json": {"schema": body}}}
+
+
+class PackageAutoSchema(AutoSchema):
+    """AutoSchema that documents the error answers every package view can give."""
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> Any:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        responses = operation.setdefault("responses", {})
+        for code, description in self.error_statuses():
+            responses.setdefault(code, error_response(description))
+        return operation
+
+    def error_statuses(self) -> list[tuple[str, str]]:
+        statuses = []
+        if self.method in BODY_METHODS or self._is_list_view():
+            statuses.append(("400", "Invalid input, explained field by field."))
+        # Even views open to anonymous users refuse an invalid token with 401.
+        statuses.append(("401", "Missing or invalid credentials."))
+        statuses.append(("403", "Not allowed (for session authentication: CSRF failure)."))
+        if "{" in self.path:
+            statuses.append(("404", "No such object among the user's own."))
+        if self.method in BODY_METHODS:
+            statuses.append(("413", "Request body too large."))
+            statuses.append(("415", "Unsupported content type."))
+        statuses.append(("429", "Rate limit exceeded; see the Retry-After header."))
+        statuses.append(("503", "A backing service is unavailable; retry later."))
+        return statuses
