@@ -65,7 +65,7 @@ class ThrowawayRedis:
                 "",
                 "--appendonly",
                 "no",
-            ],  # fmt: skip
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -194,7 +194,7 @@ class ExampleProject:
                 "30",
                 "--graceful-timeout",
                 "5",
-            ],  # fmt: skip
+            ],
             cwd=EXAMPLE,
             env=self.env,
             stdout=subprocess.DEVNULL,
