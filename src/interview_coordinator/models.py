@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import datetime
+import functools
+import zoneinfo
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from interview_coordinator.sanitize import (
+    clean_html,
+    remove_control_characters,
+    validate_plain_text,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -66,6 +75,19 @@ class RoundOutcome(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# Longest notes accepted, in characters after cleaning.
+NOTES_MAX_LENGTH = 10_000
+
+# Application statuses that end the process (offer, accepted): the stage
+# becomes "completed". Plain strings, as the fields hold them.
+COMPLETING_STATUSES: frozenset[str] = frozenset({"offer", "accepted"})
+COMPLETED_STAGE = "completed"
+FIRST_STAGE = "applied"
+
+# The order in which an application moves through its stages.
+STAGE_ORDER = tuple(InterviewStage.values)
+
+
 class Interview(models.Model):
     """One application at one company."""
 
@@ -75,8 +97,10 @@ class Interview(models.Model):
         related_name="interview_coordinator_interviews",
         verbose_name=_("user"),
     )
-    company_name = models.CharField(_("company name"), max_length=200)
-    position = models.CharField(_("position"), max_length=200)
+    company_name = models.CharField(
+        _("company name"), max_length=200, validators=[validate_plain_text]
+    )
+    position = models.CharField(_("position"), max_length=200, validators=[validate_plain_text])
     interview_date = models.DateTimeField(_("next interview"), null=True, blank=True)
     interview_type = models.CharField(
         _("interview type"), max_length=20, choices=InterviewType.choices, null=True, blank=True
@@ -105,20 +129,34 @@ class Interview(models.Model):
         default=ApplicationStatus.IN_PROGRESS,
     )
     application_date = models.DateField(_("application date"), default=timezone.localdate)
-    notes = models.TextField(_("notes"), blank=True, default="")
+    notes = models.TextField(_("notes"), blank=True, default="", max_length=NOTES_MAX_LENGTH)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("interview")
         verbose_name_plural = _("interviews")
+        # One per way the API reads a user's interviews: the default order, the
+        # date filters and orderings, and the stage/status filters.
         indexes = [
             models.Index(fields=["user", "-created_at"], name="ic_interview_user_created"),
             models.Index(fields=["user", "interview_date"], name="ic_interview_user_date"),
+            models.Index(fields=["user", "application_date"], name="ic_interview_user_applied"),
+            models.Index(fields=["user", "interview_stage"], name="ic_interview_user_stage"),
+            models.Index(fields=["user", "application_status"], name="ic_interview_user_status"),
         ]
 
     def __str__(self) -> str:
         return f"{self.company_name} — {self.position}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Store clean text and a consistent stage whatever the entry path (API, admin, shell)."""
+        self.company_name = remove_control_characters(self.company_name)
+        self.position = remove_control_characters(self.position)
+        self.notes = clean_html(self.notes or "")
+        if self.application_status in COMPLETING_STATUSES:
+            self.interview_stage = COMPLETED_STAGE
+        super().save(*args, **kwargs)
 
 
 class InterviewRound(models.Model):
@@ -136,7 +174,7 @@ class InterviewRound(models.Model):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(480)],
     )
-    notes = models.TextField(_("notes"), blank=True, default="")
+    notes = models.TextField(_("notes"), blank=True, default="", max_length=NOTES_MAX_LENGTH)
     outcome = models.CharField(
         _("outcome"), max_length=20, choices=RoundOutcome.choices, default=RoundOutcome.PENDING
     )
@@ -146,12 +184,20 @@ class InterviewRound(models.Model):
     class Meta:
         verbose_name = _("interview round")
         verbose_name_plural = _("interview rounds")
+        # The rounds of an interview by date (detail, rounds list, upcoming) and
+        # by stage (the pending round recorded when the stage advances).
         indexes = [
             models.Index(fields=["interview", "scheduled_date"], name="ic_round_interview_date"),
+            models.Index(fields=["interview", "stage"], name="ic_round_interview_stage"),
         ]
 
     def __str__(self) -> str:
         return f"{self.interview} — {self.get_stage_display()}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Store clean notes whatever the entry path (API, admin, shell)."""
+        self.notes = clean_html(self.notes or "")
+        super().save(*args, **kwargs)
 
 
 def default_timezone_name() -> str:
@@ -159,14 +205,29 @@ def default_timezone_name() -> str:
     return str(settings.TIME_ZONE or "UTC")
 
 
+@functools.cache
+def known_timezones() -> frozenset[str]:
+    """IANA names, read once: looking names up here also keeps "../x" out of ZoneInfo."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_timezone_name(value: str) -> None:
+    if value not in known_timezones():
+        raise ValidationError(
+            _("%(value)r is not a known IANA timezone name, e.g. 'Europe/Berlin'."),
+            code="unknown_timezone",
+            params={"value": value[:64]},
+        )
+
+
 class ProfileManager(models.Manager["Profile"]):
     def for_user(self, user: AbstractBaseUser | Any) -> Profile:
-        """The user's profile, created on first need.
+        """The user's profile, created on first need; ``user`` is a user or its pk.
 
         Users that existed before the package was installed have none yet, so
         every reader goes through here rather than a post_save signal.
         """
-        profile, _created = self.get_or_create(user=user)
+        profile, _created = self.get_or_create(user_id=getattr(user, "pk", user))
         return profile
 
 
@@ -186,7 +247,12 @@ class Profile(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(7)],
     )
     reminder_time = models.TimeField(_("reminder time"), default=datetime.time(9, 0))
-    timezone = models.CharField(_("timezone"), max_length=64, default=default_timezone_name)
+    timezone = models.CharField(
+        _("timezone"),
+        max_length=64,
+        default=default_timezone_name,
+        validators=[validate_timezone_name],
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -198,3 +264,64 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+# Deliveries the dispatch scan looks at: pending ones once due, and claimed
+# ones whose claim expired (their queued send task was lost).
+DISPATCHABLE_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+
+
+class ReminderDelivery(models.Model):
+    """One planned reminder: a scheduled moment of an interview and its send time.
+
+    The row is what makes reminders exact and exactly once: planning writes it
+    when a moment is scheduled or moved, the dispatch scan claims it through
+    the partial index on ``due_at`` once due, and the send task marks it sent
+    under a row lock, so a second worker or a second scan can never send it
+    again. ``due_at`` is the next time the scan acts on the row: the send time,
+    then the retry time after a failure, or the expiry of a claim.
+    """
+
+    interview = models.ForeignKey(
+        Interview,
+        on_delete=models.CASCADE,
+        related_name="reminder_deliveries",
+        verbose_name=_("interview"),
+    )
+    moment = models.DateTimeField(_("scheduled moment"))
+    send_at = models.DateTimeField(_("planned send time"))
+    due_at = models.DateTimeField(_("due at"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True, default="")
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder delivery")
+        verbose_name_plural = _("reminder deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["interview", "moment", "send_at"], name="ic_delivery_unique_moment_send"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="ic_delivery_due",
+                condition=models.Q(status__in=DISPATCHABLE_STATUSES),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.interview_id} @ {self.moment:%Y-%m-%d %H:%M} ({self.status})"

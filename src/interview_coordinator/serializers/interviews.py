@@ -1,19 +1,157 @@
-"""Serializers of interviews and rounds."""
+"""Serializers of interviews and rounds: what a write may contain, and its validation.
+
+Writes go through these (clean text, ownership of the interview a round
+belongs to, the user's timezone). Their output, like every read, is built by
+``rows.Rendering``, so a created or updated object answers exactly the shape
+the lists and details answer. The declared read-only fields document that
+shape in the OpenAPI schema.
+"""
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from interview_coordinator.models import Interview, InterviewRound
+from interview_coordinator.models import (
+    FIRST_STAGE,
+    NOTES_MAX_LENGTH,
+    Interview,
+    InterviewRound,
+    InterviewStatus,
+    InterviewType,
+    Location,
+)
+from interview_coordinator.pipeline import record_stage_round
+from interview_coordinator.rows import (
+    INTERVIEW_COLUMNS,
+    ROUND_COLUMNS,
+    Rendering,
+    interview_rounds,
+    model_columns,
+)
+from interview_coordinator.serializers.fields import (
+    OptionalChoiceField,
+    PlainTextField,
+    SafeHTMLField,
+    UserTimezoneDateTimeField,
+)
+
+# A browser's local-time input has minute precision: an interview created
+# "now" arrives up to a minute in the past and must still be accepted.
+PAST_TOLERANCE = datetime.timedelta(minutes=1)
+
+TEXT_MAX_LENGTH = 200
+
+
+class OwnInterviewField(serializers.PrimaryKeyRelatedField[Interview]):
+    """The interview of a round: only one of the requesting user's own.
+
+    Another user's interview reads exactly like a missing one.
+    """
+
+    default_error_messages = {
+        "does_not_exist": _("No interview {pk_value} among yours."),
+        "incorrect_type": _("Expected an interview id (an integer), got {data_type}."),
+    }
+
+    def get_queryset(self) -> QuerySet[Interview]:
+        request = self.context["request"]
+        own: QuerySet[Interview] = Interview.objects.filter(user_id=request.user.pk)
+        return own
+
+    def to_internal_value(self, data: Any) -> Interview:
+        is_integer = isinstance(data, int) and not isinstance(data, bool)
+        if not is_integer and not (isinstance(data, str) and data.isdigit()):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
 
 
 class InterviewRoundSerializer(serializers.ModelSerializer[InterviewRound]):
+    interview = OwnInterviewField()
+    stage_display = serializers.CharField(read_only=True)
+    outcome_display = serializers.CharField(read_only=True)
+    scheduled_date = UserTimezoneDateTimeField(allow_null=True, required=False)
+    completed_date = UserTimezoneDateTimeField(allow_null=True, required=False)
+    notes = SafeHTMLField(max_length=NOTES_MAX_LENGTH, required=False)
+
     class Meta:
         model = InterviewRound
-        fields = "__all__"
+        fields = (
+            "id",
+            "interview",
+            "stage",
+            "stage_display",
+            "scheduled_date",
+            "completed_date",
+            "duration_minutes",
+            "notes",
+            "outcome",
+            "outcome_display",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = ("id", "created_at", "updated_at")
+
+    def to_representation(self, instance: InterviewRound) -> dict[str, Any]:
+        return Rendering().round(model_columns(instance, ROUND_COLUMNS))
 
 
 class InterviewSerializer(serializers.ModelSerializer[Interview]):
+    company_name = PlainTextField(max_length=TEXT_MAX_LENGTH)
+    position = PlainTextField(max_length=TEXT_MAX_LENGTH)
+    interview_date = UserTimezoneDateTimeField(allow_null=True, required=False)
+    interview_type = OptionalChoiceField(InterviewType.choices)
+    status = OptionalChoiceField(InterviewStatus.choices)
+    location = OptionalChoiceField(Location.choices)
+    notes = SafeHTMLField(max_length=NOTES_MAX_LENGTH, required=False)
+    days_in_pipeline = serializers.IntegerField(
+        read_only=True, help_text=_("Days since the application date.")
+    )
+    is_upcoming = serializers.BooleanField(
+        read_only=True, help_text=_("Scheduled, with the next interview still ahead.")
+    )
+    rounds = InterviewRoundSerializer(many=True, read_only=True)
+
     class Meta:
         model = Interview
-        exclude = ["user"]
+        fields: tuple[str, ...] = (*INTERVIEW_COLUMNS, "days_in_pipeline", "is_upcoming", "rounds")
+        read_only_fields = ("id", "created_at", "updated_at")
+
+    def validate_interview_date(self, value: datetime.datetime | None) -> Any:
+        """A new interview cannot be scheduled in the past; an existing one keeps its history."""
+        if self.instance is None and value is not None and value < timezone.now() - PAST_TOLERANCE:
+            raise serializers.ValidationError(
+                _("A new interview cannot be scheduled in the past."), code="past"
+            )
+        return value
+
+    def create(self, validated_data: dict[str, Any]) -> Interview:
+        interview = super().create(validated_data)
+        record_stage_round(interview, FIRST_STAGE)
+        return interview
+
+    def update(self, instance: Interview, validated_data: dict[str, Any]) -> Interview:
+        previous_stage = instance.interview_stage
+        interview = super().update(instance, validated_data)
+        record_stage_round(interview, previous_stage)
+        return interview
+
+    def to_representation(self, instance: Interview) -> dict[str, Any]:
+        data = Rendering().interview(model_columns(instance, INTERVIEW_COLUMNS))
+        data["rounds"] = interview_rounds(instance.pk)
+        return data
+
+
+class InterviewListSerializer(InterviewSerializer):
+    """A list entry: an interview without its rounds (what the schema shows for lists)."""
+
+    class Meta(InterviewSerializer.Meta):
+        fields = (*INTERVIEW_COLUMNS, "days_in_pipeline", "is_upcoming")
+
+    def to_representation(self, instance: Interview) -> dict[str, Any]:
+        return Rendering().interview(model_columns(instance, INTERVIEW_COLUMNS))

@@ -1,34 +1,151 @@
-"""Interviews and rounds endpoints."""
+"""Interviews and rounds endpoints: each user's own rows, read lean, written atomically.
+
+- Isolation: querysets hold only the requesting user's rows, so another
+  user's id is simply not found and answers the same 404 as a missing one;
+  that case is told apart (one ``exists()`` on the 404 path only) to log it.
+- Reads: lists are one ``.values_list()`` query (plus ``COUNT`` when paginated)
+  reshaped by ``rows.Rendering``, so their cost does not include a
+  serializer field per cell or a query per row.
+- Writes run in one transaction together with the rules of ``pipeline`` and
+  whatever the ``post_save`` signals plan, so a failure leaves nothing behind.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from django.db.models import QuerySet
-from rest_framework import viewsets
+from django.db import transaction
+from django.db.models import F, Model, QuerySet
+from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import serializers, viewsets
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
 
+from interview_coordinator.filters import InterviewFilter, InterviewRoundFilter
 from interview_coordinator.models import Interview, InterviewRound
+from interview_coordinator.pagination import ArrayOrPagePagination
+from interview_coordinator.parsers import SafeJSONParser, check_body_size
+from interview_coordinator.pipeline import check_interview_cap, check_round_cap
+from interview_coordinator.rows import Rendering
+from interview_coordinator.security import log_event
 from interview_coordinator.serializers.interviews import (
+    InterviewListSerializer,
     InterviewRoundSerializer,
     InterviewSerializer,
 )
 from interview_coordinator.views.base import PackageViewMixin
 
+ModelT = TypeVar("ModelT", bound=Model)
+RowT = TypeVar("RowT")
 
-class InterviewViewSet(PackageViewMixin, viewsets.ModelViewSet[Interview]):
-    serializer_class = InterviewSerializer
+
+class OwnedRowsViewSet(PackageViewMixin, viewsets.ModelViewSet[ModelT], Generic[ModelT]):
+    """What the interviews and rounds endpoints share: bounded input, filters, pages, 404s."""
+
     lookup_value_regex = r"\d+"
+    parser_classes = [SafeJSONParser, FormParser, MultiPartParser]
+    pagination_class = ArrayOrPagePagination
+    filter_backends = [DjangoFilterBackend]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        check_body_size(request._request)
+
+    def filter_queryset(self, queryset: QuerySet[ModelT, RowT]) -> QuerySet[ModelT, RowT]:
+        """Filters, search and ordering shape lists; a detail is looked up by id alone."""
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def get_object(self) -> ModelT:
+        try:
+            return super().get_object()
+        except Http404:
+            self.log_if_foreign()
+            raise
+
+    def log_if_foreign(self) -> None:
+        """Log a request for another user's row; the response stays the plain 404."""
+        object_id = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        model = self.get_queryset().model
+        if model._default_manager.filter(pk=object_id).exists():
+            log_event(
+                "object_access_denied",
+                self.request,
+                object_type=model._meta.label,
+                object_id=object_id,
+            )
+
+    def perform_update(self, serializer: serializers.BaseSerializer[ModelT]) -> None:
+        with transaction.atomic():
+            serializer.save()
+
+    def perform_destroy(self, instance: ModelT) -> None:
+        with transaction.atomic():
+            instance.delete()
+
+
+class InterviewViewSet(OwnedRowsViewSet[Interview]):
+    """The user's applications; the detail embeds the rounds."""
+
+    serializer_class = InterviewSerializer
+    filterset_class = InterviewFilter
+
+    def get_serializer_class(self) -> type[InterviewSerializer]:
+        """List entries carry no rounds; the schema learns the shape from here."""
+        return InterviewListSerializer if self.action == "list" else InterviewSerializer
 
     def get_queryset(self) -> QuerySet[Interview]:
-        return Interview.objects.filter(user=self.request.user).order_by("-created_at", "-id")
+        own: QuerySet[Interview] = Interview.objects.filter(user_id=self.request.user.pk).order_by(
+            "-created_at", "-id"
+        )
+        return own
 
-    def perform_create(self, serializer: Any) -> None:
-        serializer.save(user=self.request.user)
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        rendering = Rendering()
+        rows = rendering.interview_values(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(rows)
+        if page is not None:
+            return self.get_paginated_response(rendering.interviews(page))
+        return Response(rendering.interviews(rows))
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Interview]) -> None:
+        with transaction.atomic():
+            check_interview_cap(self.request.user)
+            serializer.save(user=self.request.user)
 
 
-class InterviewRoundViewSet(PackageViewMixin, viewsets.ModelViewSet[InterviewRound]):
+class InterviewRoundViewSet(OwnedRowsViewSet[InterviewRound]):
+    """The rounds of the user's applications."""
+
     serializer_class = InterviewRoundSerializer
-    lookup_value_regex = r"\d+"
+    filterset_class = InterviewRoundFilter
 
     def get_queryset(self) -> QuerySet[InterviewRound]:
-        return InterviewRound.objects.filter(interview__user=self.request.user)
+        own: QuerySet[InterviewRound] = InterviewRound.objects.filter(
+            interview__user_id=self.request.user.pk
+        ).order_by(F("scheduled_date").asc(nulls_last=True), "id")
+        return own
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        rendering = Rendering()
+        rows = rendering.round_values(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(rows)
+        if page is not None:
+            return self.get_paginated_response(rendering.rounds(page))
+        return Response(rendering.rounds(rows))
+
+    def perform_create(self, serializer: serializers.BaseSerializer[InterviewRound]) -> None:
+        with transaction.atomic():
+            check_round_cap(serializer.validated_data["interview"], "interview")
+            serializer.save()
+
+    def perform_update(self, serializer: serializers.BaseSerializer[InterviewRound]) -> None:
+        with transaction.atomic():
+            target = serializer.validated_data.get("interview")
+            instance = serializer.instance
+            if target is not None and instance is not None and target.pk != instance.interview_id:
+                check_round_cap(target, "interview")
+            serializer.save()

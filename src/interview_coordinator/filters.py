@@ -1,0 +1,167 @@
+"""Query-string filters, search and ordering of the interviews and rounds lists.
+
+Everything goes through django-filter forms, search and ordering included,
+so every parameter is validated: a malformed value answers 400 naming the
+parameter instead of being ignored or reaching the database (a NUL byte in a
+search term would make PostgreSQL raise).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
+from django_filters.fields import IsoDateTimeField, RangeField
+from django_filters.widgets import DateRangeWidget
+
+from interview_coordinator.models import (
+    ApplicationStatus,
+    Interview,
+    InterviewRound,
+    InterviewStage,
+    InterviewStatus,
+    InterviewType,
+    Location,
+    RoundOutcome,
+    RoundStage,
+)
+
+# The outcome of a round still to happen, as the field holds it.
+PENDING_OUTCOME = "pending"
+
+# Longest accepted search string; names are at most 200 characters anyway.
+SEARCH_MAX_LENGTH = 200
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):  # type: ignore[misc]
+    """``?ordering=`` with the id as tie-breaker, so pages never overlap or skip rows."""
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        if value in EMPTY_VALUES:
+            return qs
+        ordering: list[str] = [self.get_ordering_value(param) for param in value if param]
+        ordered: QuerySet[Any] = qs.order_by(*ordering, "-id")
+        return ordered
+
+
+# Largest id a database column holds (64-bit); larger values answer 400
+# instead of overflowing the database driver.
+ID_MAX = 2**63 - 1
+
+
+class IdFilter(django_filters.Filter):  # type: ignore[misc]
+    """An integer id: ``?interview=1.5``, ``abc`` or an out-of-range number answer 400."""
+
+    field_class = forms.IntegerField
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):  # type: ignore[misc]
+    """An ISO 8601 datetime, normalised to UTC before it reaches the database.
+
+    Python accepts offsets up to ±23:59 but PostgreSQL refuses those beyond
+    ±15:59, and shifting a datetime near year 1 or 9999 to UTC can overflow:
+    both answer 400 here instead of a database error.
+    """
+
+    default_error_messages = {
+        "out_of_range": _("Enter a datetime between the years 1 and 9999 in UTC."),
+    }
+
+    def to_python(self, value: Any) -> datetime.datetime | None:
+        parsed: datetime.datetime | None = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(datetime.timezone.utc)
+        except OverflowError as error:
+            raise forms.ValidationError(
+                self.error_messages["out_of_range"], code="out_of_range"
+            ) from error
+
+
+class UtcIsoDateTimeRangeField(RangeField):  # type: ignore[misc]
+    widget = DateRangeWidget
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__((UtcIsoDateTimeField(), UtcIsoDateTimeField()), *args, **kwargs)
+
+
+class DateTimeRangeFilter(django_filters.IsoDateTimeFromToRangeFilter):  # type: ignore[misc]
+    """``<name>_after`` / ``<name>_before`` as ISO 8601 datetimes, validated to UTC."""
+
+    field_class = UtcIsoDateTimeRangeField
+
+
+class InterviewFilter(django_filters.FilterSet):  # type: ignore[misc]
+    interview_stage = django_filters.ChoiceFilter(choices=InterviewStage.choices)
+    application_status = django_filters.ChoiceFilter(choices=ApplicationStatus.choices)
+    status = django_filters.ChoiceFilter(choices=InterviewStatus.choices)
+    location = django_filters.ChoiceFilter(choices=Location.choices)
+    interview_type = django_filters.ChoiceFilter(choices=InterviewType.choices)
+    interview_date = DateTimeRangeFilter(
+        help_text=_("interview_date_after / interview_date_before (ISO 8601 datetimes).")
+    )
+    application_date = django_filters.DateFromToRangeFilter(
+        help_text=_("application_date_after / application_date_before (YYYY-MM-DD).")
+    )
+    search = django_filters.CharFilter(
+        method="filter_search",
+        max_length=SEARCH_MAX_LENGTH,
+        help_text=_("Words that must each appear in the company name or the position."),
+    )
+    ordering = StableOrderingFilter(
+        fields=(
+            "interview_date",
+            "application_date",
+            "created_at",
+            "updated_at",
+            "company_name",
+            "position",
+        )
+    )
+
+    class Meta:
+        model = Interview
+        fields: list[str] = []
+
+    def filter_search(self, queryset: QuerySet[Interview], name: str, value: str) -> Any:
+        for term in value.split():
+            queryset = queryset.filter(
+                Q(company_name__icontains=term) | Q(position__icontains=term)
+            )
+        return queryset
+
+
+class InterviewRoundFilter(django_filters.FilterSet):  # type: ignore[misc]
+    interview = IdFilter(field_name="interview_id", min_value=1, max_value=ID_MAX)
+    stage = django_filters.ChoiceFilter(choices=RoundStage.choices)
+    outcome = django_filters.ChoiceFilter(choices=RoundOutcome.choices)
+    upcoming = django_filters.BooleanFilter(
+        method="filter_upcoming",
+        help_text=_("true: pending rounds scheduled in the future; false: all others."),
+    )
+    scheduled_date = DateTimeRangeFilter(
+        help_text=_("scheduled_date_after / scheduled_date_before (ISO 8601 datetimes).")
+    )
+    ordering = StableOrderingFilter(
+        fields=("scheduled_date", "completed_date", "created_at", "updated_at", "stage")
+    )
+
+    class Meta:
+        model = InterviewRound
+        fields: list[str] = []
+
+    def filter_upcoming(
+        self, queryset: QuerySet[InterviewRound], name: str, value: bool
+    ) -> QuerySet[InterviewRound]:
+        upcoming = Q(scheduled_date__gt=timezone.now(), outcome=PENDING_OUTCOME)
+        rounds: QuerySet[InterviewRound] = (
+            queryset.filter(upcoming) if value else queryset.exclude(upcoming)
+        )
+        return rounds

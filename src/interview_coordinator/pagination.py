@@ -1,0 +1,59 @@
+"""Lists answer a plain array, as the original service did, or pages on request.
+
+Without ``?limit=`` a list is the whole (capped) set of the user's rows as a
+JSON array, which front ends written for the original expect. With
+``?limit=&offset=`` it is DRF's limit/offset envelope (``count``, ``next``,
+``previous``, ``results``), ``limit`` capped by ``PAGE_SIZE_MAX``. Unlike
+DRF's class, a malformed ``limit`` or ``offset`` answers 400 instead of being
+silently replaced, so a client bug shows up at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+
+from interview_coordinator.conf import app_settings
+
+# Python refuses to convert longer digit strings; refuse them first with a clear message.
+MAX_DIGITS = 18
+
+
+def parse_count(request: Request, name: str, *, minimum: int) -> int | None:
+    """The integer query parameter ``name``, or None when absent; 400 when malformed."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    text = raw.strip()
+    if not text.isdigit() or len(text) > MAX_DIGITS or int(text) < minimum:
+        raise ValidationError(
+            {name: [_("Enter a whole number of at least %(minimum)d.") % {"minimum": minimum}]},
+            code="invalid",
+        )
+    return int(text)
+
+
+class ArrayOrPagePagination(LimitOffsetPagination):
+    """A plain array by default; DRF's limit/offset envelope when ``?limit=`` is given."""
+
+    default_limit = None
+    template = None
+
+    @property
+    def max_limit(self) -> int:  # type: ignore[override]
+        return int(app_settings.PAGE_SIZE_MAX)
+
+    def get_limit(self, request: Request) -> int | None:
+        limit = parse_count(request, self.limit_query_param, minimum=1)
+        return None if limit is None else min(limit, self.max_limit)
+
+    def get_offset(self, request: Request) -> int:
+        return parse_count(request, self.offset_query_param, minimum=0) or 0
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """Document both shapes: the array without ``limit``, the envelope with it."""
+        return {"oneOf": [schema, super().get_paginated_response_schema(schema)]}

@@ -1,0 +1,46 @@
+"""Request bodies the package will read, and how hostile ones are refused with a 4xx.
+
+DRF's parsers read the body as a stream, which bypasses Django's
+``DATA_UPLOAD_MAX_MEMORY_SIZE`` check on ``request.body``: without
+``check_body_size`` a client could make a view parse any amount of JSON.
+And ``json.load`` raises ``RecursionError`` (not ``ValueError``) on deeply
+nested input, which DRF's JSON parser would let through as a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+
+
+def check_body_size(request: HttpRequest) -> None:
+    """Refuse a body larger than the host's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` before reading it."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if limit is not None and length > limit:
+        raise RequestDataTooBig(f"Request body exceeds {limit} bytes.")
+
+
+class SafeJSONParser(JSONParser):
+    """DRF's JSON parser, answering 400 on nesting too deep to parse."""
+
+    def parse(
+        self,
+        stream: Any,
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as error:
+            raise ParseError(_("JSON parse error - nesting is too deep.")) from error

@@ -1,0 +1,214 @@
+"""The read path of interviews and rounds: columns in, API-shaped dicts out, no serializer.
+
+A list of thousands of rows is one ``.values_list()`` query whose tuples
+are reshaped here, instead of a DRF field object per cell. On PostgreSQL, with
+the site answering in UTC (the default), the database also formats the
+datetimes (``to_char``): turning thousands of timestamps into Python
+datetimes and back into text was most of what was left of a list's cost.
+Elsewhere (SQLite, another current timezone, single objects) Python formats
+them; both ways print exactly what DRF's ``DateTimeField`` prints, so every
+endpoint answers the same text for the same instant.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connections
+from django.db.models import CharField, F, Func, Model, QuerySet
+from django.utils import timezone
+
+from interview_coordinator.models import InterviewRound, RoundOutcome, RoundStage
+
+INTERVIEW_COLUMNS = (
+    "id",
+    "company_name",
+    "position",
+    "interview_date",
+    "interview_type",
+    "status",
+    "location",
+    "interview_stage",
+    "application_status",
+    "application_date",
+    "notes",
+    "created_at",
+    "updated_at",
+)
+INTERVIEW_DATETIMES = frozenset({"interview_date", "created_at", "updated_at"})
+ROUND_COLUMNS = (
+    "id",
+    "interview_id",
+    "stage",
+    "scheduled_date",
+    "completed_date",
+    "duration_minutes",
+    "notes",
+    "outcome",
+    "created_at",
+    "updated_at",
+)
+ROUND_DATETIMES = frozenset({"scheduled_date", "completed_date", "created_at", "updated_at"})
+
+# The interview status under which an interview is upcoming.
+SCHEDULED = "scheduled"
+
+# The database's format always has microseconds; DRF (isoformat) omits zero ones.
+ZERO_MICROSECONDS = ".000000Z"
+UTC_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+class UtcIsoText(Func):
+    """PostgreSQL: an aware datetime in UTC as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``."""
+
+    template = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+    output_field = CharField()
+
+
+def is_utc(zone: datetime.tzinfo) -> bool:
+    return getattr(zone, "key", None) in {"UTC", "Etc/UTC"} or zone is datetime.timezone.utc
+
+
+def days_in_pipeline(application_date: datetime.date, today: datetime.date) -> int:
+    """Whole days since the application; never negative for a future-dated one."""
+    return max(0, (today - application_date).days)
+
+
+def model_columns(instance: Model, columns: Iterable[str]) -> tuple[Any, ...]:
+    """An object's values in the order of a ``values_list()`` row of ``columns``."""
+    return tuple(getattr(instance, column) for column in columns)
+
+
+class Rendering:
+    """Turns the rows of one response into API dicts; shared lookups happen once.
+
+    The current timezone (a context-local lookup), "now", today's date and
+    the translated labels would otherwise be looked up for every cell.
+    """
+
+    def __init__(self) -> None:
+        self.zone = timezone.get_current_timezone()
+        self.now = timezone.now()
+        self.now_text = self.now.astimezone(datetime.timezone.utc).strftime(UTC_FORMAT)
+        self.today = timezone.localdate(self.now, self.zone)
+        self.stages = {value: str(label) for value, label in RoundStage.choices}
+        self.outcomes = {value: str(label) for value, label in RoundOutcome.choices}
+
+    def values(
+        self, queryset: QuerySet[Any], columns: Iterable[str], datetimes: frozenset[str]
+    ) -> QuerySet[Any, tuple[Any, ...]]:
+        """The rows as tuples of ``columns``, datetimes as text where the database can.
+
+        Either way a column keeps its position, so the shapers read both alike.
+        """
+        if connections[queryset.db].vendor == "postgresql" and is_utc(self.zone):
+            return queryset.values_list(
+                *(UtcIsoText(column) if column in datetimes else column for column in columns)
+            )
+        return queryset.values_list(*columns)
+
+    def interview_values(self, queryset: QuerySet[Any]) -> QuerySet[Any, tuple[Any, ...]]:
+        return self.values(queryset, INTERVIEW_COLUMNS, INTERVIEW_DATETIMES)
+
+    def round_values(self, queryset: QuerySet[Any]) -> QuerySet[Any, tuple[Any, ...]]:
+        return self.values(queryset, ROUND_COLUMNS, ROUND_DATETIMES)
+
+    def instant(self, value: datetime.datetime | str | None) -> str | None:
+        """ISO 8601 in the current timezone, "Z" for UTC: what DRF's DateTimeField prints."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            if value.endswith(ZERO_MICROSECONDS):
+                return value[: -len(ZERO_MICROSECONDS)] + "Z"
+            return value
+        text = value.astimezone(self.zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    def is_future(self, value: datetime.datetime | str | None) -> bool:
+        if value is None:
+            return False
+        if isinstance(value, str):
+            # Same fixed-width UTC format on both sides: text order is time order.
+            return value > self.now_text
+        return value > self.now
+
+    def interview(self, row: Sequence[Any]) -> dict[str, Any]:
+        """The API shape of one interview from a row of ``INTERVIEW_COLUMNS``."""
+        (
+            pk,
+            company_name,
+            position,
+            interview_date,
+            interview_type,
+            status,
+            location,
+            interview_stage,
+            application_status,
+            application_date,
+            notes,
+            created_at,
+            updated_at,
+        ) = row
+        return {
+            "id": pk,
+            "company_name": company_name,
+            "position": position,
+            "interview_date": self.instant(interview_date),
+            "interview_type": interview_type,
+            "status": status,
+            "location": location,
+            "interview_stage": interview_stage,
+            "application_status": application_status,
+            "application_date": application_date.isoformat(),
+            "notes": notes,
+            "created_at": self.instant(created_at),
+            "updated_at": self.instant(updated_at),
+            "days_in_pipeline": days_in_pipeline(application_date, self.today),
+            "is_upcoming": status == SCHEDULED and self.is_future(interview_date),
+        }
+
+    def round(self, row: Sequence[Any]) -> dict[str, Any]:
+        """The API shape of one round from a row of ``ROUND_COLUMNS``."""
+        (
+            pk,
+            interview_id,
+            stage,
+            scheduled_date,
+            completed_date,
+            duration_minutes,
+            notes,
+            outcome,
+            created_at,
+            updated_at,
+        ) = row
+        return {
+            "id": pk,
+            "interview": interview_id,
+            "stage": stage,
+            "stage_display": self.stages.get(stage, stage),
+            "scheduled_date": self.instant(scheduled_date),
+            "completed_date": self.instant(completed_date),
+            "duration_minutes": duration_minutes,
+            "notes": notes,
+            "outcome": outcome,
+            "outcome_display": self.outcomes.get(outcome, outcome),
+            "created_at": self.instant(created_at),
+            "updated_at": self.instant(updated_at),
+        }
+
+    def interviews(self, rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
+        return [self.interview(row) for row in rows]
+
+    def rounds(self, rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
+        return [self.round(row) for row in rows]
+
+
+def interview_rounds(interview_id: int) -> list[dict[str, Any]]:
+    """The rounds embedded in an interview's detail, in the order they happen: one query."""
+    rendering = Rendering()
+    queryset = InterviewRound.objects.filter(interview_id=interview_id).order_by(
+        F("scheduled_date").asc(nulls_last=True), "id"
+    )
+    return rendering.rounds(rendering.round_values(queryset))

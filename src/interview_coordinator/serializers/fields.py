@@ -1,0 +1,117 @@
+"""Serializer fields that encode the package's input rules once, for every serializer.
+
+- ``UserTimezoneDateTimeField``: a browser's local-time input sends datetimes
+  without an offset ("2026-12-01T14:30"); they mean the user's wall clock, so
+  they are read in the timezone of the user's profile, not the server's.
+- ``PlainTextField`` and ``SafeHTMLField``: the text rules of ``sanitize``.
+- ``OptionalChoiceField``: an HTML select left empty sends ``""``; for an
+  optional choice that means "none", stored as NULL rather than as a value
+  outside the choices.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from interview_coordinator.models import Profile
+from interview_coordinator.sanitize import clean_html, clean_plain_text
+
+# Attribute caching the user's timezone on the request: several fields of one
+# request must not each look the profile up.
+REQUEST_TIMEZONE_ATTRIBUTE = "_interview_coordinator_timezone"
+
+
+def request_user_timezone(request: Any) -> ZoneInfo:
+    """The timezone of the requesting user's profile, looked up once per request.
+
+    Raises ``ZoneInfoNotFoundError`` when the stored name is not a known zone.
+    """
+    cached = getattr(request, REQUEST_TIMEZONE_ATTRIBUTE, None)
+    if isinstance(cached, ZoneInfo):
+        return cached
+    name = Profile.objects.for_user(request.user).timezone
+    zone = ZoneInfo(name)
+    setattr(request, REQUEST_TIMEZONE_ATTRIBUTE, zone)
+    return zone
+
+
+class UserTimezoneDateTimeField(serializers.DateTimeField):
+    """An aware datetime; one sent without an offset is read in the user's timezone.
+
+    Values with an offset keep it; output is in the site's timezone, like any
+    DRF datetime, so every client sees the same instant.
+    """
+
+    default_error_messages = {
+        "unknown_timezone": _(
+            "Your profile's timezone {name!r} is unknown; send the datetime with an "
+            "offset or fix the profile's timezone."
+        ),
+    }
+
+    def enforce_timezone(self, value: datetime.datetime) -> datetime.datetime:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, self.user_timezone())
+        return super().enforce_timezone(value)
+
+    def user_timezone(self) -> ZoneInfo:
+        request = self.context.get("request")
+        if request is None or not getattr(request.user, "is_authenticated", False):
+            return ZoneInfo(str(timezone.get_current_timezone_name()))
+        try:
+            return request_user_timezone(request)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.fail("unknown_timezone", name=Profile.objects.for_user(request.user).timezone)
+
+
+class OptionalChoiceField(serializers.ChoiceField):
+    """A nullable choice where ``""`` reads as ``None``."""
+
+    def __init__(self, choices: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("required", False)
+        super().__init__(choices, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if data == "":
+            return None
+        return super().to_internal_value(data)
+
+
+class PlainTextField(serializers.CharField):
+    """Text shown as text: control characters removed, markup refused."""
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        try:
+            return clean_plain_text(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(list(error.messages), code="markup") from error
+
+
+class SafeHTMLField(serializers.CharField):
+    """Notes: a small safe subset of HTML, cleaned by nh3; ``null`` reads as empty.
+
+    The original front end sends ``null`` for empty notes, so it is accepted
+    and stored as an empty string rather than refused.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        if data is None:
+            return True, ""
+        return super().validate_empty_values(data)
+
+    def to_internal_value(self, data: Any) -> str:
+        return clean_html(super().to_internal_value(data))
