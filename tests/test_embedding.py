@@ -220,6 +220,54 @@ def test_api_answers_over_http_in_a_new_project(host_project, server):
     assert [row["company_name"] for row in listed] == ["Embedded Inc"]
 
 
+def test_auth_registers_logs_in_and_rotates_tokens_in_a_new_project(server):
+    registration = {
+        "username": "newcomer",
+        "email": "newcomer@example.com",
+        "password1": "Embedded-Str0ng-pw",
+        "password2": "Embedded-Str0ng-pw",
+    }
+    status, registered = call("POST", server + "auth/registration/", registration)
+    assert status == 201, registered
+    assert registered["user"]["username"] == "newcomer"
+
+    status, weak = call(
+        "POST",
+        server + "auth/registration/",
+        {
+            "username": "x",
+            "email": "x@example.com",
+            "password1": "password",
+            "password2": "password",
+        },
+    )
+    assert status == 400
+    assert "password1" in weak
+
+    status, logged_in = call(
+        "POST",
+        server + "auth/login/",
+        {"email": "NEWCOMER@example.com", "password": "Embedded-Str0ng-pw"},
+    )
+    assert status == 200, logged_in
+    status, me = call("GET", server + "auth/user/", token=logged_in["access"])
+    assert status == 200
+    assert me["email"] == "newcomer@example.com"
+
+    status, rotated = call(
+        "POST", server + "auth/token/refresh/", {"refresh": logged_in["refresh"]}
+    )
+    assert status == 200, rotated
+    assert rotated["refresh"] != logged_in["refresh"]
+    status, _ = call("POST", server + "auth/token/refresh/", {"refresh": logged_in["refresh"]})
+    assert status == 401
+
+    status, _ = call("POST", server + "auth/logout/", {"refresh": rotated["refresh"]})
+    assert status == 200
+    status, _ = call("POST", server + "auth/token/refresh/", {"refresh": rotated["refresh"]})
+    assert status == 401
+
+
 PASSWORD = "embedded-pass-4821"
 EMBED_CREATE_USER = (
     "from django.contrib.auth import get_user_model; "

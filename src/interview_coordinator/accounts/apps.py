@@ -1,3 +1,9 @@
+"""The optional accounts app: JWT auth endpoints, rate limits, password policy.
+
+It has no models; its label is explicit so that it never collides with a
+host's own ``accounts`` app.
+"""
+
 from __future__ import annotations
 
 from django.apps import AppConfig

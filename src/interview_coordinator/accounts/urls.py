@@ -1,20 +1,30 @@
 """Auth endpoints, to mount under ``auth/``.
 
 Included by ``interview_coordinator.urls``; a host may also include this
-module on its own (namespace ``interview_coordinator_accounts``).
+module on its own (namespace ``interview_coordinator_accounts``). Names and
+paths are dj-rest-auth's, so front ends and ``reverse()`` calls written for
+it keep working.
 """
 
 from __future__ import annotations
 
-from dj_rest_auth.jwt_auth import get_refresh_view
-from dj_rest_auth.views import LoginView, LogoutView, UserDetailsView
 from django.urls import path
+
+from interview_coordinator.accounts import views
 
 app_name = "interview_coordinator_accounts"
 
 urlpatterns = [
-    path("login/", LoginView.as_view(), name="rest_login"),
-    path("logout/", LogoutView.as_view(), name="rest_logout"),
-    path("user/", UserDetailsView.as_view(), name="rest_user_details"),
-    path("token/refresh/", get_refresh_view().as_view(), name="token_refresh"),
+    path("registration/", views.RegisterView.as_view(), name="rest_register"),
+    path("login/", views.LoginView.as_view(), name="rest_login"),
+    path("logout/", views.LogoutView.as_view(), name="rest_logout"),
+    path("user/", views.UserDetailsView.as_view(), name="rest_user_details"),
+    path("token/refresh/", views.TokenRefreshView.as_view(), name="token_refresh"),
+    path("password/change/", views.PasswordChangeView.as_view(), name="rest_password_change"),
+    path("password/reset/", views.PasswordResetView.as_view(), name="rest_password_reset"),
+    path(
+        "password/reset/confirm/",
+        views.PasswordResetConfirmView.as_view(),
+        name="rest_password_reset_confirm",
+    ),
 ]
