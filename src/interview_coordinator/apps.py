@@ -11,4 +11,4 @@ class InterviewCoordinatorConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from interview_coordinator import checks  # noqa: F401
+        from interview_coordinator import checks, signals  # noqa: F401

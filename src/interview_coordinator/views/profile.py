@@ -2,20 +2,107 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.db import transaction
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from interview_coordinator.conf import app_settings
+from interview_coordinator.models import Profile
+from interview_coordinator.queueing import BrokerUnavailable, publish
+from interview_coordinator.ratelimit import check, throttled
+from interview_coordinator.serializers.profile import (
+    ProfileSerializer,
+    TestEmailQueuedSerializer,
+)
+from interview_coordinator.tasks import send_test_email
 from interview_coordinator.views.base import PackageViewMixin
 
+logger = logging.getLogger(__name__)
 
+TEST_EMAIL_SCOPE = "test-email"
+
+
+# On the classes rather than the methods: a method-level extend_schema would build
+# on the host's DEFAULT_SCHEMA_CLASS instead of the package's own AutoSchema.
+@extend_schema(request=ProfileSerializer, responses=ProfileSerializer, tags=["profile"])
 class ProfileView(PackageViewMixin, APIView):
+    """The user's reminder preferences and timezone; saving re-plans the reminders."""
+
+    serializer_class = ProfileSerializer
+
+    def get_object(self) -> Profile:
+        user = self.request.user
+        assert user.is_authenticated, "guaranteed by the permission classes"
+        profile: Profile = Profile.objects.for_user(user)
+        # The user is at hand: spare the query that loading it again would cost.
+        profile.user = user
+        return profile
+
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        raise NotImplementedError
+        return Response(ProfileSerializer(self.get_object()).data)
+
+    def put(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.update(request, partial=False)
+
+    def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.update(request, partial=True)
+
+    def update(self, request: Request, *, partial: bool) -> Response:
+        with transaction.atomic():
+            serializer = ProfileSerializer(self.get_object(), data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            serializer.save()
+        return Response(serializer.data)
 
 
+@extend_schema(
+    request=None,
+    responses={202: TestEmailQueuedSerializer},
+    tags=["profile"],
+)
 class TestEmailView(PackageViewMixin, APIView):
+    """Queue a test email to the user, so they can see that reminders reach them."""
+
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        raise NotImplementedError
+        user = self.request.user
+        assert user.is_authenticated, "guaranteed by the permission classes"
+        recipient = str(getattr(user, user.get_email_field_name(), "") or "")
+        if not recipient:
+            raise ValidationError(
+                {"email": [_("Your account has no email address; add one to receive emails.")]}
+            )
+        rate = str(app_settings.TEST_EMAIL_RATE)
+        wait = check(request, TEST_EMAIL_SCOPE, str(user.pk), rate)
+        if wait:
+            raise throttled(request, TEST_EMAIL_SCOPE, wait, rate, _("for test emails"))
+        try:
+            task_id = publish(send_test_email, user.pk)
+        except BrokerUnavailable as exc:
+            logger.warning("Test email not queued, the broker is unavailable: %s", exc)
+            return Response(
+                {
+                    "status": "unavailable",
+                    "detail": _(
+                        "Emails cannot be queued right now because the task queue is "
+                        "unreachable. Please try again in a few minutes."
+                    ),
+                },
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": "60"},
+            )
+        return Response(
+            {
+                "status": "queued",
+                "message": _("A test email is on its way to %(email)s.") % {"email": recipient},
+                "task_id": task_id,
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )

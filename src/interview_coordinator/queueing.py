@@ -1,0 +1,46 @@
+"""Queueing a Celery task from a request without letting a dead broker hang it.
+
+Celery's defaults retry a failed publish for seconds and a Redis transport
+retries its connection on top of that; a request would hang and the API
+worker with it. Here a request publishes once, on its own connection, with
+connect and read timeouts of ``BROKER_TIMEOUT_SECONDS``, and a broker that
+does not answer becomes ``BrokerUnavailable``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Task
+from kombu.exceptions import KombuError
+
+from interview_coordinator.conf import app_settings
+
+
+class BrokerUnavailable(Exception):
+    """The task queue could not be reached in time."""
+
+
+def publish(task: Task[Any, Any], *args: Any) -> str:
+    """Queue ``task(*args)`` (or run it, when the app is eager); return the task id."""
+    app = task.app
+    timeout = float(app_settings.BROKER_TIMEOUT_SECONDS)
+    transport_options = {
+        **(app.conf.broker_transport_options or {}),
+        "socket_connect_timeout": timeout,
+        "socket_timeout": timeout,
+        "max_retries": 0,
+    }
+    try:
+        with app.connection_for_write(
+            connect_timeout=timeout, transport_options=transport_options
+        ) as connection:
+            # ``connection`` is passed through to the producer; celery-types omits it.
+            result = task.apply_async(
+                args=args,
+                connection=connection,  # type: ignore[call-arg]
+                retry=False,
+            )
+    except (KombuError, OSError) as exc:
+        raise BrokerUnavailable(str(exc)) from exc
+    return str(result.id)

@@ -1,0 +1,79 @@
+"""The profile settings: reminder preferences and timezone, with the user's name and email.
+
+``reminder_time`` accepts "HH:MM" and "HH:MM:SS" (the original front end
+sends both) and answers "HH:MM"; ``timezone`` must be an IANA name known to
+this system's zoneinfo database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from interview_coordinator.models import Profile, known_timezones
+
+REMINDER_TIME_FORMAT = "%H:%M"
+REMINDER_TIME_INPUT_FORMATS = ["%H:%M", "%H:%M:%S"]
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{1,2}:\d{2}(:\d{2})?$", "example": "09:00"})
+class ReminderTimeField(serializers.TimeField):
+    """A time of day in, "HH:MM" out: the original front end sends both forms."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("format", REMINDER_TIME_FORMAT)
+        kwargs.setdefault("input_formats", REMINDER_TIME_INPUT_FORMATS)
+        super().__init__(**kwargs)
+
+
+@extend_schema_field({"type": "string", "maxLength": 64, "example": "Europe/Berlin"})
+class TimezoneField(serializers.CharField):
+    default_error_messages = {
+        "unknown": _("{value!r} is not a known IANA timezone name, e.g. 'Europe/Berlin'."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 64)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if value not in known_timezones():
+            self.fail("unknown", value=value[:64])
+        return value
+
+
+class ProfileSerializer(serializers.ModelSerializer[Profile]):
+    username = serializers.SerializerMethodField()
+    email = serializers.SerializerMethodField()
+    reminder_time = ReminderTimeField(required=False)
+    timezone = TimezoneField(required=False)
+
+    class Meta:
+        model = Profile
+        fields = [
+            "username",
+            "email",
+            "email_notifications_enabled",
+            "reminder_days_before",
+            "reminder_time",
+            "timezone",
+        ]
+
+    def get_username(self, profile: Profile) -> str:
+        return str(profile.user.get_username())
+
+    def get_email(self, profile: Profile) -> str:
+        user = profile.user
+        return str(getattr(user, user.get_email_field_name(), "") or "")
+
+
+class TestEmailQueuedSerializer(serializers.Serializer[dict[str, str]]):
+    """The 202 answer of the test-email endpoint (documentation only)."""
+
+    status = serializers.CharField()
+    message = serializers.CharField()
+    task_id = serializers.CharField()

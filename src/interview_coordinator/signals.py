@@ -1,0 +1,63 @@
+"""Re-plan reminders whenever a scheduled moment or a user's preferences change.
+
+Planning runs in the writer's transaction (the API wraps its writes in
+``transaction.atomic()``), so a write and its reminders commit or roll back
+together. Deleting an interview needs no handler: its deliveries go with it
+through the foreign key's cascade. Fixture loading (``raw``) plans nothing:
+related rows may not be loaded yet.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from interview_coordinator.models import Interview, InterviewRound, Profile
+from interview_coordinator.reminders.planning import plan
+
+
+@receiver(post_save, sender=Interview, dispatch_uid="interview_coordinator.plan_interview")
+def plan_interview(
+    sender: type[Interview], instance: Interview, raw: bool = False, **kwargs: Any
+) -> None:
+    if raw:
+        return
+    plan(instance.user_id, interview_id=instance.pk)
+
+
+@receiver(post_save, sender=InterviewRound, dispatch_uid="interview_coordinator.plan_round")
+def plan_round(
+    sender: type[InterviewRound], instance: InterviewRound, raw: bool = False, **kwargs: Any
+) -> None:
+    if raw:
+        return
+    plan(instance.interview.user_id, interview_id=instance.interview_id)
+
+
+@receiver(post_delete, sender=InterviewRound, dispatch_uid="interview_coordinator.unplan_round")
+def unplan_round(
+    sender: type[InterviewRound], instance: InterviewRound, origin: Any = None, **kwargs: Any
+) -> None:
+    """Re-plan after a round was deleted on its own.
+
+    When the round goes because its interview (or user) is deleted, the
+    interview's deliveries are being deleted too; planning then would insert
+    rows pointing at an interview about to disappear.
+    """
+    deleted_on_its_own = isinstance(origin, InterviewRound) or (
+        isinstance(origin, QuerySet) and origin.model is InterviewRound
+    )
+    if deleted_on_its_own:
+        plan(instance.interview.user_id, interview_id=instance.interview_id)
+
+
+@receiver(post_save, sender=Profile, dispatch_uid="interview_coordinator.plan_profile")
+def plan_profile(
+    sender: type[Profile], instance: Profile, raw: bool = False, **kwargs: Any
+) -> None:
+    if raw:
+        return
+    plan(instance.user_id, profile=instance)

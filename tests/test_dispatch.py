@@ -1,0 +1,300 @@
+"""Dispatch: claiming due deliveries, sending each exactly once, retrying a failing server.
+
+Emails go to a real SMTP server (aiosmtpd) that the tests make fail and recover.
+"""
+
+# The fixtures are imported from tests.reminder_fixtures, then named as parameters.
+# ruff: noqa: F811
+
+import datetime
+import itertools
+import logging
+import threading
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from interview_coordinator.models import DeliveryStatus, Profile, ReminderDelivery
+from interview_coordinator.reminders.dispatch import claim_due, deliver, dispatch_due
+from tests.factories import InterviewFactory, RoundFactory
+from tests.reminder_fixtures import celery_app, smtp, smtp_server  # noqa: F401
+
+HOUR = datetime.timedelta(hours=1)
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="row locks (FOR UPDATE SKIP LOCKED) and concurrent connections need PostgreSQL",
+)
+
+
+def due_interview(user, hours_ahead=3, **fields):
+    """An interview a few hours ahead: its reminder (one day before) is due at once."""
+    moment = (timezone.now() + hours_ahead * HOUR).replace(microsecond=0)
+    return InterviewFactory(user=user, interview_date=moment, **fields)
+
+
+def run_scan():
+    outcomes = []
+    dispatch_due(lambda delivery_id: outcomes.append(deliver(delivery_id)))
+    return outcomes
+
+
+@pytest.mark.django_db
+class TestClaim:
+    def test_claims_due_deliveries_only_and_only_once(self, user):
+        due = due_interview(user)
+        InterviewFactory(user=user, interview_date=timezone.now() + 10 * 24 * HOUR)
+        ids = claim_due()
+        assert ids == list(due.reminder_deliveries.values_list("pk", flat=True))
+        row = ReminderDelivery.objects.get(pk=ids[0])
+        assert row.status == DeliveryStatus.SENDING
+        assert row.due_at > timezone.now()
+        assert claim_due() == []
+
+    def test_an_expired_claim_is_claimed_again(self, user, settings):
+        due_interview(user)
+        first = claim_due()
+        later = timezone.now() + datetime.timedelta(seconds=601)
+        assert claim_due(now=later) == first
+
+    def test_claims_in_batches(self, user, settings):
+        settings.INTERVIEW_COORDINATOR = {"REMINDER_BATCH_SIZE": 2}
+        for _ in range(5):
+            due_interview(user)
+        queued = []
+        assert dispatch_due(queued.append) == 5
+        assert sorted(queued) == sorted(ReminderDelivery.objects.values_list("pk", flat=True))
+
+    def test_a_scan_costs_the_same_queries_whatever_is_due(
+        self, user, settings, django_assert_max_num_queries
+    ):
+        settings.INTERVIEW_COORDINATOR = {"REMINDER_BATCH_SIZE": 50}
+        for count in (1, 20):
+            for _ in range(count):
+                due_interview(user)
+            # One batch: the locked read and the update (plus the transaction's savepoint).
+            with django_assert_max_num_queries(4):
+                assert len(claim_due()) == count
+
+
+@pytest.mark.django_db
+class TestDeliver:
+    def test_sends_text_html_and_calendar_in_the_users_timezone(self, user, smtp):
+        profile = Profile.objects.for_user(user)
+        profile.timezone = "Europe/Berlin"
+        profile.save()
+        interview = due_interview(user, company_name="Acme & Co", position="Engineer")
+        RoundFactory(interview=interview, scheduled_date=interview.interview_date, stage="onsite")
+        assert run_scan() == ["sent"]
+        (message,) = smtp.messages
+        assert message["To"] == user.email
+        assert "Acme & Co" in message["Subject"]
+        utc = interview.interview_date.astimezone(datetime.timezone.utc)
+        berlin = interview.interview_date.astimezone(ZoneInfo("Europe/Berlin"))
+        text = message.get_body(("plain",)).get_content()
+        html = message.get_body(("html",)).get_content()
+        assert berlin.strftime("%H:%M") in text
+        assert "(Europe/Berlin)" in text
+        assert "On-site" in text
+        assert "Acme &amp; Co" in html
+        assert berlin.strftime("%H:%M") in html
+        (attachment,) = list(message.iter_attachments())
+        assert attachment.get_content_type() == "text/calendar"
+        assert attachment.get_filename() == "interview.ics"
+        ics = attachment.get_content()
+        ics = ics.decode() if isinstance(ics, bytes) else ics
+        assert "BEGIN:VEVENT" in ics
+        assert f"DTSTART:{utc:%Y%m%dT%H%M%S}Z" in ics
+        row = ReminderDelivery.objects.get()
+        assert (row.status, row.attempts) == (DeliveryStatus.SENT, 1)
+        assert row.sent_at is not None
+
+    def test_is_never_sent_twice(self, user, smtp):
+        due_interview(user)
+        (delivery_id,) = claim_due()
+        assert deliver(delivery_id) == "sent"
+        assert deliver(delivery_id) == "skipped"
+        assert run_scan() == []
+        assert len(smtp.messages) == 1
+
+    def test_rechecks_that_the_reminder_is_still_planned(self, user, smtp):
+        interview = due_interview(user)
+        (delivery_id,) = claim_due()
+        # Moved without signals (a bulk update): the claimed delivery is stale.
+        type(interview).objects.filter(pk=interview.pk).update(
+            interview_date=interview.interview_date + HOUR
+        )
+        assert deliver(delivery_id) == "cancelled"
+        assert smtp.messages == []
+        assert not ReminderDelivery.objects.filter(pk=delivery_id).exists()
+
+    def test_a_delivery_replanned_after_its_claim_is_not_sent(self, user, smtp):
+        interview = due_interview(user)
+        (delivery_id,) = claim_due()
+        interview.status = "cancelled"
+        interview.save()
+        assert deliver(delivery_id) == "skipped"
+        assert smtp.messages == []
+
+    def test_reminders_turned_off_after_planning_are_not_sent(self, user, smtp):
+        due_interview(user)
+        profile = Profile.objects.for_user(user)
+        profile.email_notifications_enabled = False
+        profile.save()
+        assert run_scan() == []
+        assert smtp.messages == []
+
+    def test_preferences_changed_after_planning_move_the_reminder(self, user, smtp):
+        interview = due_interview(user, hours_ahead=24 * 5)
+        assert run_scan() == []
+        profile = Profile.objects.for_user(user)
+        profile.reminder_days_before = 7
+        profile.save()
+        assert run_scan() == ["sent"]
+        assert len(smtp.messages) == 1
+        assert ReminderDelivery.objects.get().interview == interview
+
+    def test_a_user_without_email_is_given_up_and_logged(self, make_user, smtp, caplog):
+        user = make_user("noemail", email="")
+        due_interview(user)
+        with caplog.at_level(logging.ERROR, logger="interview_coordinator.reminders.dispatch"):
+            assert run_scan() == ["failed"]
+        assert "no email address" in caplog.text
+        assert ReminderDelivery.objects.get().status == DeliveryStatus.FAILED
+
+
+@pytest.mark.django_db
+class TestFailingMailServer:
+    def test_three_temporary_failures_then_exactly_one_email(self, user, smtp, settings):
+        settings.INTERVIEW_COORDINATOR = {"REMINDER_RETRY_BACKOFF_SECONDS": 0}
+        smtp.fail(3)
+        due_interview(user)
+        outcomes = [run_scan() for _ in range(6)]
+        assert outcomes == [["pending"], ["pending"], ["pending"], ["sent"], [], []]
+        assert len(smtp.messages) == 1
+        assert smtp.handler.refused == 3
+        row = ReminderDelivery.objects.get()
+        assert (row.status, row.attempts) == (DeliveryStatus.SENT, 4)
+
+    def test_a_server_that_is_down_is_retried_until_it_is_up(self, user, smtp, settings):
+        settings.INTERVIEW_COORDINATOR = {"REMINDER_RETRY_BACKOFF_SECONDS": 0}
+        due_interview(user)
+        smtp.stop()
+        try:
+            assert [run_scan() for _ in range(3)] == [["pending"]] * 3
+            assert "ConnectionRefusedError" in ReminderDelivery.objects.get().last_error
+        finally:
+            smtp.start()
+        assert run_scan() == ["sent"]
+        assert len(smtp.messages) == 1
+
+    def test_backoff_is_exponential(self, user, smtp, settings):
+        settings.INTERVIEW_COORDINATOR = {"REMINDER_RETRY_BACKOFF_SECONDS": 60}
+        smtp.fail(10)
+        due_interview(user)
+        delays = []
+        for _ in range(3):
+            (delivery_id,) = claim_due(now=timezone.now() + datetime.timedelta(days=1))
+            before = timezone.now()
+            assert deliver(delivery_id) == "pending"
+            row = ReminderDelivery.objects.get(pk=delivery_id)
+            delays.append(round((row.due_at - before).total_seconds() / 60))
+        assert delays == [1, 2, 4]
+
+    def test_gives_up_after_the_last_attempt_and_logs_it(self, user, smtp, settings, caplog):
+        settings.INTERVIEW_COORDINATOR = {
+            "REMINDER_RETRY_BACKOFF_SECONDS": 0,
+            "REMINDER_MAX_ATTEMPTS": 3,
+        }
+        smtp.fail(100)
+        due_interview(user)
+        with caplog.at_level(logging.WARNING, logger="interview_coordinator.reminders.dispatch"):
+            outcomes = [run_scan() for _ in range(5)]
+        assert outcomes == [["pending"], ["pending"], ["failed"], [], []]
+        row = ReminderDelivery.objects.get()
+        assert (row.status, row.attempts) == (DeliveryStatus.FAILED, 3)
+        assert "given up after 3 attempts" in caplog.text
+        assert smtp.messages == []
+
+
+@pytest.mark.django_db
+class TestManagementCommand:
+    def test_inline_sends_the_due_reminders(self, user, smtp, capsys):
+        due_interview(user)
+        call_command("send_due_reminders", "--inline")
+        assert "1 due reminder(s) processed. sent: 1" in capsys.readouterr().out
+        assert len(smtp.messages) == 1
+
+    def test_queues_to_celery_by_default(self, user, capsys, django_capture_on_commit_callbacks):
+        due_interview(user)
+        mail.outbox.clear()
+        # Sends are queued once the claim commits.
+        with django_capture_on_commit_callbacks(execute=True) as queued:
+            call_command("send_due_reminders")
+        assert len(queued) == 1
+        assert "1 due reminder(s) queued." in capsys.readouterr().out
+        # The test suite's Celery app runs tasks eagerly, in process.
+        assert celery_app.conf.task_always_eager
+        assert len(mail.outbox) == 1
+        assert ReminderDelivery.objects.get().status == DeliveryStatus.SENT
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+class TestConcurrency:
+    def race(self, count, target):
+        barrier = threading.Barrier(count)
+        results = [None] * count
+        errors = []
+
+        def run(index):
+            try:
+                barrier.wait(timeout=10)
+                results[index] = target()
+            except Exception as exc:  # reported below with the test's own assertion
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not errors
+        return results
+
+    def test_two_dispatchers_split_the_due_deliveries(self, user, settings):
+        settings.INTERVIEW_COORDINATOR = {"REMINDER_BATCH_SIZE": 7}
+        for _ in range(60):
+            due_interview(user)
+
+        def drain():
+            claimed = []
+            while ids := claim_due():
+                claimed.extend(ids)
+            return claimed
+
+        first, second = self.race(2, drain)
+        assert not set(first) & set(second)
+        assert sorted(first + second) == sorted(
+            ReminderDelivery.objects.values_list("pk", flat=True)
+        )
+
+    def test_two_scans_sending_at_once_send_each_reminder_once(self, user, smtp):
+        for _ in range(10):
+            due_interview(user)
+        results = self.race(2, run_scan)
+        assert sorted(itertools.chain.from_iterable(results)) == ["sent"] * 10
+        assert len(smtp.messages) == 10
+        assert set(ReminderDelivery.objects.values_list("status", flat=True)) == {"sent"}
+
+    def test_two_workers_given_the_same_delivery_send_it_once(self, user, smtp):
+        due_interview(user)
+        (delivery_id,) = claim_due()
+        outcomes = self.race(2, lambda: deliver(delivery_id))
+        assert sorted(outcomes) == ["sent", "skipped"]
+        assert len(smtp.messages) == 1

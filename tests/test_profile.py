@@ -1,0 +1,131 @@
+"""Profile settings over HTTP: defaults, validation of every field, no partial writes."""
+
+import pytest
+from django.urls import reverse
+
+from interview_coordinator.models import Profile, ReminderDelivery
+from tests.factories import InterviewFactory
+
+URL = reverse("interview_coordinator:profile")
+
+
+@pytest.mark.django_db
+class TestRead:
+    def test_defaults_for_a_user_without_a_profile(self, auth_client, user):
+        assert not Profile.objects.filter(user=user).exists()
+        response = auth_client.get(URL)
+        assert response.status_code == 200
+        assert response.json() == {
+            "username": "alice",
+            "email": "alice@example.com",
+            "email_notifications_enabled": True,
+            "reminder_days_before": 1,
+            "reminder_time": "09:00",
+            "timezone": "UTC",
+        }
+        assert Profile.objects.filter(user=user).count() == 1
+
+    def test_default_timezone_is_the_sites(self, auth_client, settings):
+        settings.TIME_ZONE = "Europe/Paris"
+        assert auth_client.get(URL).json()["timezone"] == "Europe/Paris"
+
+    def test_reading_costs_a_constant_few_queries(self, auth_client, django_assert_max_num_queries):
+        auth_client.get(URL)
+        with django_assert_max_num_queries(1):
+            assert auth_client.get(URL).status_code == 200
+
+    def test_requires_authentication(self, api_client):
+        assert api_client.get(URL).status_code == 401
+        assert api_client.patch(URL, {"reminder_days_before": 2}, format="json").status_code == 401
+
+
+@pytest.mark.django_db
+class TestWrite:
+    def test_full_put(self, auth_client):
+        payload = {
+            "email_notifications_enabled": False,
+            "reminder_days_before": 7,
+            "reminder_time": "18:45",
+            "timezone": "America/New_York",
+        }
+        response = auth_client.put(URL, payload, format="json")
+        assert response.status_code == 200, response.data
+        assert response.json() == {"username": "alice", "email": "alice@example.com", **payload}
+
+    def test_reminder_time_accepts_seconds_and_answers_hours_and_minutes(self, auth_client):
+        response = auth_client.patch(URL, {"reminder_time": "07:05:00"}, format="json")
+        assert response.status_code == 200, response.data
+        assert response.json()["reminder_time"] == "07:05"
+        assert auth_client.get(URL).json()["reminder_time"] == "07:05"
+
+    def test_username_and_email_are_read_only(self, auth_client, user):
+        response = auth_client.patch(
+            URL, {"username": "root", "email": "evil@example.com"}, format="json"
+        )
+        assert response.status_code == 200
+        user.refresh_from_db()
+        assert (user.username, user.email) == ("alice", "alice@example.com")
+        assert response.json()["email"] == "alice@example.com"
+
+    def test_changing_preferences_replans_the_reminders(self, auth_client, user):
+        InterviewFactory(user=user)
+        before = ReminderDelivery.objects.get().send_at
+        response = auth_client.patch(URL, {"reminder_days_before": 2}, format="json")
+        assert response.status_code == 200
+        assert ReminderDelivery.objects.get().send_at != before
+
+    @pytest.mark.parametrize(
+        ("payload", "field"),
+        [
+            ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
+            ({"timezone": "../../etc/passwd"}, "timezone"),
+            ({"timezone": "Europe/Berlin\x00"}, "timezone"),
+            ({"timezone": "x" * 10_000}, "timezone"),
+            ({"timezone": ""}, "timezone"),
+            ({"timezone": None}, "timezone"),
+            ({"timezone": ["UTC"]}, "timezone"),
+            ({"reminder_time": "25:00"}, "reminder_time"),
+            ({"reminder_time": "9 am"}, "reminder_time"),
+            ({"reminder_time": ""}, "reminder_time"),
+            ({"reminder_time": 900}, "reminder_time"),
+            ({"reminder_days_before": 0}, "reminder_days_before"),
+            ({"reminder_days_before": 8}, "reminder_days_before"),
+            ({"reminder_days_before": -1}, "reminder_days_before"),
+            ({"reminder_days_before": "soon"}, "reminder_days_before"),
+            ({"reminder_days_before": 10**30}, "reminder_days_before"),
+            ({"email_notifications_enabled": "maybe"}, "email_notifications_enabled"),
+        ],
+    )
+    def test_bad_values_are_a_clear_400_for_their_field(self, auth_client, payload, field):
+        response = auth_client.patch(URL, payload, format="json")
+        assert response.status_code == 400
+        body = response.json()
+        assert list(body) == [field]
+        assert body[field][0]
+
+    def test_an_unknown_timezone_names_the_problem(self, auth_client):
+        response = auth_client.patch(URL, {"timezone": "Europe/Atlantis"}, format="json")
+        assert response.status_code == 400
+        assert "not a known IANA timezone" in response.json()["timezone"][0]
+
+    def test_a_rejected_request_writes_nothing(self, auth_client, user):
+        response = auth_client.patch(
+            URL, {"reminder_time": "10:00", "timezone": "Nowhere/Special"}, format="json"
+        )
+        assert response.status_code == 400
+        assert auth_client.get(URL).json()["reminder_time"] == "09:00"
+
+    def test_malformed_json_is_a_400(self, auth_client):
+        response = auth_client.generic(
+            "PATCH", URL, '{"timezone": ', content_type="application/json"
+        )
+        assert response.status_code == 400
+        assert "detail" in response.json()
+
+    def test_a_json_array_body_is_a_400(self, auth_client):
+        response = auth_client.generic("PUT", URL, "[1, 2]", content_type="application/json")
+        assert response.status_code == 400
+
+    def test_an_unsupported_content_type_is_a_415(self, auth_client):
+        response = auth_client.generic("PATCH", URL, "timezone=UTC", content_type="text/plain")
+        assert response.status_code == 415

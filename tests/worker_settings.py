@@ -1,0 +1,34 @@
+"""Settings of the real Celery worker the end-to-end reminder tests start.
+
+The test suite's settings, pointed at the test's database, its throwaway
+Redis broker and its aiosmtpd server, with a one-second beat and short
+retry backoff so that a failing-then-recovering mail server is seen within
+seconds.
+"""
+
+import os
+
+from tests.settings import *  # noqa: F403
+from tests.settings import DATABASES
+
+DATABASES["default"]["NAME"] = os.environ["IC_WORKER_DB_NAME"]
+
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BROKER_URL = os.environ["IC_WORKER_BROKER_URL"]
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-due-reminders": {
+        "task": "interview_coordinator.tasks.dispatch_due_reminders",
+        "schedule": 1.0,
+    }
+}
+
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = "127.0.0.1"
+EMAIL_PORT = int(os.environ["IC_WORKER_SMTP_PORT"])
+EMAIL_USE_TLS = False
+EMAIL_TIMEOUT = 5
+
+INTERVIEW_COORDINATOR = {
+    "REMINDER_RETRY_BACKOFF_SECONDS": 1,
+    "REMINDER_MAX_ATTEMPTS": 5,
+}
