@@ -44,7 +44,9 @@ def check_use_tz(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list
 
 
 @register(Tags.compatibility)
-def check_dependencies(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+def check_dependencies(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
     if apps.is_installed("rest_framework"):
         return []
     return [
@@ -57,7 +59,9 @@ def check_dependencies(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -
 
 
 @register(Tags.caches)
-def check_shared_cache(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+def check_shared_cache(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
     alias = app_settings.RATELIMIT_CACHE
     caches = getattr(settings, "CACHES", {})
     if alias not in caches:

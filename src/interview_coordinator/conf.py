@@ -34,6 +34,17 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_ACCOUNT_RATE": "5/m",
     # Cache alias holding rate-limit counters; must be shared by all processes.
     "RATELIMIT_CACHE": "default",
+    # What the auth endpoints do when that cache is unreachable: False refuses
+    # them with 503 (an attacker who can knock the cache over gains nothing),
+    # True lets them through unlimited.
+    "RATELIMIT_FAIL_OPEN": False,
+    # Password validators of registration, password change and reset, in
+    # AUTH_PASSWORD_VALIDATORS form. None uses the host's AUTH_PASSWORD_VALIDATORS,
+    # or, when that is empty, Django's four validators with a minimum of 8.
+    "PASSWORD_VALIDATORS": None,
+    # Front-end page linked from password-reset emails, formatted with {uid}
+    # and {token}; None puts the two values in the email for the API.
+    "PASSWORD_RESET_URL": None,
     # Number of reverse proxies in front of the site whose X-Forwarded-For
     # entries are trusted; 0 means REMOTE_ADDR is the client address.
     "TRUSTED_PROXY_COUNT": 0,
@@ -47,6 +58,9 @@ DEFAULTS: dict[str, Any] = {
     "REMINDER_RETRY_BACKOFF_SECONDS": 60,
     "REMINDER_FROM_EMAIL": None,
     "REMINDER_CLAIM_TIMEOUT_SECONDS": 600,
+    # SMTP timeout of reminder and test emails when the host sets no EMAIL_TIMEOUT:
+    # a send holds its delivery's row lock, so it must not wait forever.
+    "SMTP_TIMEOUT_SECONDS": 30.0,
     # Seconds to wait for the Celery broker before answering 503.
     "BROKER_TIMEOUT_SECONDS": 1.0,
 }

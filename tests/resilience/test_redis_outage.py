@@ -13,9 +13,12 @@ from .client import call, wait_until
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
 
+CREDENTIALS = {"username": "outage", "password": "outage-pass-7731"}
+
+
 @pytest.fixture
 def token(example_project):
-    user_id = example_project.create_user("outage", "outage-pass-7731")
+    user_id = example_project.create_user(CREDENTIALS["username"], CREDENTIALS["password"])
     return example_project.access_token(user_id)
 
 
@@ -46,6 +49,14 @@ def test_api_keeps_serving_interviews_while_redis_is_down(example_project, throw
     assert queued.is_json
     assert queued.seconds < 3
 
+    # Login fails closed (docs/auth.md): without its counters it cannot tell a
+    # guessing attack from a user, so it answers 503 and logs the outage.
+    login = call("POST", api(example_project, "auth/login/"), CREDENTIALS)
+    assert login.status == 503, login.body
+    assert login.is_json
+    assert login.seconds < 3
+    assert "ratelimit_unavailable" in example_project.log()
+
     throwaway_redis.start()
 
     recovered = wait_until(
@@ -53,3 +64,5 @@ def test_api_keeps_serving_interviews_while_redis_is_down(example_project, throw
         timeout=20,
     )
     assert recovered, "test-email did not recover within 20 s of Redis returning"
+    login = call("POST", api(example_project, "auth/login/"), CREDENTIALS)
+    assert login.status == 200, login.body

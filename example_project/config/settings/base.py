@@ -95,11 +95,16 @@ else:
 
 # Rate-limit counters must be shared by every process: Redis when REDIS_URL
 # is given, a per-process cache otherwise (fine for the single-process demo;
-# the package's system check warns about it when DEBUG is off).
+# the package's system check warns about it when DEBUG is off). Short socket
+# timeouts make a dead Redis fail fast: sign-in then answers 503 at once.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -131,8 +136,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
 }
-REST_AUTH = {"USE_JWT": True, "JWT_AUTH_HTTPONLY": False, "TOKEN_MODEL": None}
-SIMPLE_JWT = {"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True}
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
 
@@ -145,6 +148,16 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "") or None
 # Without a broker the tasks run in-process, so the demo needs no Redis.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TIMEZONE = "UTC"
+# The reminder dispatch scan: every minute, so reminders leave within a minute
+# of their time. Run one beat (`celery -A config beat`) beside the workers.
+CELERY_BEAT_SCHEDULE = {
+    "interview-coordinator-dispatch-due-reminders": {
+        "task": "interview_coordinator.tasks.dispatch_due_reminders",
+        "schedule": 60.0,
+        # A scan that waited longer than a minute is superseded by the next one.
+        "options": {"expires": 55},
+    },
+}
 
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))

@@ -1,0 +1,107 @@
+"""Django admin: support staff find a user's rows quickly.
+
+Owners are chosen by id (``raw_id_fields``) and joined in the changelist
+(``list_select_related``), so pages stay fast with many users.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from interview_coordinator.models import Interview, InterviewRound, Profile, ReminderDelivery
+
+# Django's admin classes are generic only in the type stubs, not at run time.
+if TYPE_CHECKING:
+    RoundInlineBase = admin.TabularInline[InterviewRound, Interview]
+    InterviewAdminBase = admin.ModelAdmin[Interview]
+    RoundAdminBase = admin.ModelAdmin[InterviewRound]
+    ProfileAdminBase = admin.ModelAdmin[Profile]
+    DeliveryAdminBase = admin.ModelAdmin[ReminderDelivery]
+else:
+    RoundInlineBase = admin.TabularInline
+    InterviewAdminBase = RoundAdminBase = ProfileAdminBase = DeliveryAdminBase = admin.ModelAdmin
+
+
+class InterviewRoundInline(RoundInlineBase):
+    model = InterviewRound
+    extra = 0
+    fields = ("stage", "scheduled_date", "completed_date", "duration_minutes", "outcome")
+
+
+@admin.register(Interview)
+class InterviewAdmin(InterviewAdminBase):
+    list_display = (
+        "company_name",
+        "position",
+        "user",
+        "interview_stage",
+        "application_status",
+        "interview_date",
+        "application_date",
+    )
+    list_filter = (
+        "interview_stage",
+        "application_status",
+        "status",
+        "location",
+        "interview_type",
+        "application_date",
+    )
+    search_fields = ("company_name", "position", "user__username", "user__email")
+    date_hierarchy = "application_date"
+    raw_id_fields = ("user",)
+    list_select_related = ("user",)
+    readonly_fields = ("created_at", "updated_at")
+    inlines = [InterviewRoundInline]
+
+
+@admin.register(InterviewRound)
+class InterviewRoundAdmin(RoundAdminBase):
+    list_display = ("interview", "stage", "scheduled_date", "outcome", "duration_minutes")
+    list_filter = ("stage", "outcome", "scheduled_date")
+    search_fields = ("interview__company_name", "interview__position", "interview__user__username")
+    raw_id_fields = ("interview",)
+    list_select_related = ("interview",)
+    readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(Profile)
+class ProfileAdmin(ProfileAdminBase):
+    list_display = (
+        "user",
+        "email_notifications_enabled",
+        "reminder_days_before",
+        "reminder_time",
+        "timezone",
+    )
+    list_filter = ("email_notifications_enabled", "reminder_days_before")
+    search_fields = ("user__username", "user__email", "timezone")
+    raw_id_fields = ("user",)
+    list_select_related = ("user",)
+    readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(ReminderDelivery)
+class ReminderDeliveryAdmin(DeliveryAdminBase):
+    """Read-only: deliveries are planned and sent by the reminder engine alone.
+
+    Editing one by hand could send a reminder twice or lose it, so staff may
+    look (why did this reminder fail?) but not change.
+    """
+
+    list_display = ("interview", "moment", "send_at", "status", "attempts", "sent_at")
+    list_filter = ("status", "send_at")
+    search_fields = ("interview__company_name", "interview__user__username", "last_error")
+    list_select_related = ("interview",)
+    date_hierarchy = "send_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: ReminderDelivery | None = None
+    ) -> bool:
+        return False
