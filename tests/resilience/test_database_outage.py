@@ -2,9 +2,9 @@
 
 Requests in flight may fail, but only with a clean JSON 5xx; the API recovers
 within seconds without a restart; and no write is half-done: every interview
-the client was told exists has exactly its pending round and one planned
-reminder, and nothing the client was not told about appears beyond the
-requests whose answer was lost.
+the client was told about exists with exactly its pending round and one
+planned reminder, and nothing appears beyond the requests whose answer was
+lost.
 """
 
 import threading
@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from .client import call, wait_until
 from .servers import pg_params, terminate_connections
@@ -101,14 +102,19 @@ def test_api_recovers_from_killed_connections_without_half_writes(example_projec
                 "SELECT id FROM interview_coordinator_interview WHERE user_id = %s", [user_id]
             )
         }
-        rounds = dict(
-            conn.execute(
-                "SELECT i.id, count(r.id) FROM interview_coordinator_interview i "
-                "LEFT JOIN interview_coordinator_interviewround r ON r.interview_id = i.id "
-                "WHERE i.user_id = %s GROUP BY i.id",
-                [user_id],
-            ).fetchall()
-        )
+        rounds = per_interview(conn, "interview_coordinator_interviewround", user_id)
+        reminders = per_interview(conn, "interview_coordinator_reminderdelivery", user_id)
     assert told <= stored, "an interview the client was told about is missing"
     assert len(stored - told) <= lost, "interviews appeared that no request created"
     assert set(rounds.values()) == {1}, "an interview lacks its round or has it twice"
+    # The interview's date and its round's date are one moment: one reminder.
+    assert set(reminders.values()) == {1}, "a reminder is missing or planned twice"
+
+
+def per_interview(conn, table, user_id):
+    """How many rows of table each of the user's interviews has (zero included)."""
+    query = sql.SQL(
+        "SELECT i.id, count(t.id) FROM interview_coordinator_interview i "
+        "LEFT JOIN {} t ON t.interview_id = i.id WHERE i.user_id = %s GROUP BY i.id"
+    ).format(sql.Identifier(table))
+    return dict(conn.execute(query, [user_id]).fetchall())
