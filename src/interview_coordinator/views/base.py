@@ -8,26 +8,47 @@ on each request so that ``override_settings`` applies.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.schemas.inspectors import ViewInspector
 
 from interview_coordinator.conf import app_settings
 from interview_coordinator.exceptions import exception_handler
+from interview_coordinator.parsers import SafeJSONParser, check_body_size
 from interview_coordinator.schema import PackageAutoSchema
 
+# The mixin is used before an APIView in every view's bases; type it as one.
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
 
-class PackageViewMixin:
-    """Mixed into every API view of the package."""
+    MixinBase = APIView
+else:
+    MixinBase = object
+
+
+class PackageViewMixin(MixinBase):
+    """Mixed into every API view of the package.
+
+    Every view refuses hostile bodies the same way: larger than the host's
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (413, before the body is read) or nested
+    too deeply to parse (400).
+    """
 
     schema: ViewInspector | None = PackageAutoSchema()
     renderer_classes: Sequence[type[BaseRenderer]] = [JSONRenderer, BrowsableAPIRenderer]
-    parser_classes: Sequence[type[BaseParser]] = [JSONParser, FormParser, MultiPartParser]
+    parser_classes: Sequence[type[BaseParser]] = [SafeJSONParser, FormParser, MultiPartParser]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # After authentication and rate limits: an anonymous or throttled
+        # client learns nothing about size limits.
+        super().initial(request, *args, **kwargs)
+        check_body_size(request._request)
 
     def get_authenticators(self) -> list[BaseAuthentication]:
         return [cls() for cls in app_settings.AUTHENTICATION_CLASSES]

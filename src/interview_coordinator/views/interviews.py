@@ -19,14 +19,12 @@ from django.db.models import F, Model, QuerySet
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers, viewsets
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from interview_coordinator.filters import InterviewFilter, InterviewRoundFilter
 from interview_coordinator.models import Interview, InterviewRound
 from interview_coordinator.pagination import ArrayOrPagePagination
-from interview_coordinator.parsers import SafeJSONParser, check_body_size
 from interview_coordinator.pipeline import check_interview_cap, check_round_cap
 from interview_coordinator.rows import Rendering
 from interview_coordinator.security import log_event
@@ -45,13 +43,8 @@ class OwnedRowsViewSet(PackageViewMixin, viewsets.ModelViewSet[ModelT], Generic[
     """What the interviews and rounds endpoints share: bounded input, filters, pages, 404s."""
 
     lookup_value_regex = r"\d+"
-    parser_classes = [SafeJSONParser, FormParser, MultiPartParser]
     pagination_class = ArrayOrPagePagination
     filter_backends = [DjangoFilterBackend]
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        check_body_size(request._request)
 
     def filter_queryset(self, queryset: QuerySet[ModelT, RowT]) -> QuerySet[ModelT, RowT]:
         """Filters, search and ordering shape lists; a detail is looked up by id alone."""
