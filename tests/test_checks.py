@@ -62,3 +62,9 @@ def test_token_blacklist_not_needed_when_disabled(settings):
     from interview_coordinator.accounts.checks import check_token_blacklist
 
     assert check_token_blacklist(None) == []
+
+
+@override_settings(INTERVIEW_COORDINATOR={"TEST_EMAIL_RATE": "three per hour"})
+def test_malformed_test_email_rate_is_an_error():
+    with pytest.raises(SystemCheckError, match=r"interview_coordinator\.E004"):
+        call_command("check")

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from interview_coordinator.conf import app_settings
+from interview_coordinator.ratelimit import Rate
 
 # Cache backends whose counters live inside one process: rate limits kept
 # there reset per worker, so several workers multiply every limit.
@@ -26,6 +27,7 @@ PER_PROCESS_CACHES = frozenset(
 E001 = "interview_coordinator.E001"
 E002 = "interview_coordinator.E002"
 E003 = "interview_coordinator.E003"
+E004 = "interview_coordinator.E004"
 W001 = "interview_coordinator.W001"
 
 
@@ -84,3 +86,28 @@ def check_shared_cache(
             id=W001,
         )
     ]
+
+
+def malformed_rates(names: Sequence[str], check_id: str) -> list[CheckMessage]:
+    """An Error for each of the named settings that is not a rate such as "5/m"."""
+    messages: list[CheckMessage] = []
+    for name in names:
+        try:
+            Rate.parse(getattr(app_settings, name))
+        except ValueError as exc:
+            messages.append(
+                Error(
+                    f"INTERVIEW_COORDINATOR[{name!r}]: {exc}",
+                    hint="Write a rate as a count per period, e.g. '5/m', '100/h' or '10/5m'.",
+                    id=check_id,
+                )
+            )
+    return messages
+
+
+@register(Tags.compatibility)
+def check_test_email_rate(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    # A malformed rate would otherwise surface as a 500 on the first test email.
+    return malformed_rates(("TEST_EMAIL_RATE",), E004)
