@@ -68,3 +68,22 @@ def test_token_blacklist_not_needed_when_disabled(settings):
 def test_malformed_test_email_rate_is_an_error():
     with pytest.raises(SystemCheckError, match=r"interview_coordinator\.E004"):
         call_command("check")
+
+
+@override_settings(INTERVIEW_COORDINATOR={"PAGE_SIZE_MAXIMUM": 50})
+def test_misspelt_setting_warns():
+    from interview_coordinator.checks import check_setting_names
+
+    messages = check_setting_names(None)
+
+    assert [m.id for m in messages] == ["interview_coordinator.W002"]
+    assert "PAGE_SIZE_MAXIMUM" in messages[0].msg
+
+
+def test_removed_setting_is_an_error(monkeypatch, settings):
+    from interview_coordinator import checks
+
+    monkeypatch.setattr(checks, "REMOVED_SETTINGS", frozenset({"OLD_KEY"}))
+    settings.INTERVIEW_COORDINATOR = {"OLD_KEY": 1}
+
+    assert [m.id for m in checks.check_setting_names(None)] == ["interview_coordinator.E005"]

@@ -12,7 +12,7 @@ from django.apps import AppConfig, apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
-from interview_coordinator.conf import app_settings
+from interview_coordinator.conf import DEFAULTS, REMOVED_SETTINGS, SETTINGS_NAME, app_settings
 from interview_coordinator.ratelimit import Rate
 
 # Cache backends whose counters live inside one process: rate limits kept
@@ -28,7 +28,9 @@ E001 = "interview_coordinator.E001"
 E002 = "interview_coordinator.E002"
 E003 = "interview_coordinator.E003"
 E004 = "interview_coordinator.E004"
+E005 = "interview_coordinator.E005"
 W001 = "interview_coordinator.W001"
+W002 = "interview_coordinator.W002"
 
 
 @register(Tags.compatibility)
@@ -111,3 +113,29 @@ def check_test_email_rate(
 ) -> list[CheckMessage]:
     # A malformed rate would otherwise surface as a 500 on the first test email.
     return malformed_rates(("TEST_EMAIL_RATE",), E004)
+
+
+@register(Tags.compatibility)
+def check_setting_names(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    # A misspelt key would otherwise be ignored silently and its default used.
+    messages: list[CheckMessage] = []
+    for name in sorted(app_settings.user_settings):
+        if name in REMOVED_SETTINGS:
+            messages.append(
+                Error(
+                    f"{SETTINGS_NAME}[{name!r}] is no longer supported.",
+                    hint="Remove it; the changelog says what replaces it.",
+                    id=E005,
+                )
+            )
+        elif name not in DEFAULTS:
+            messages.append(
+                Warning(
+                    f"{SETTINGS_NAME}[{name!r}] is not a setting of interview_coordinator.",
+                    hint="Check its spelling against the settings reference; it is ignored.",
+                    id=W002,
+                )
+            )
+    return messages
