@@ -25,71 +25,27 @@ import argparse
 import http.client
 import os
 import random
-import secrets
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
-import psycopg
+import harness
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "example_project"
-BENCH = ROOT / "bench"
-BIN = Path(sys.executable).parent
 SETTINGS = "bench_api_settings"
 ROUNDS_PER_INTERVIEW = 3
 
 
-def pg_params() -> dict[str, str]:
-    return {
-        "host": os.environ.get("DB_HOST", "127.0.0.1"),
-        "port": os.environ.get("DB_PORT", "5432"),
-        "user": os.environ.get("DB_USER", "postgres"),
-        "password": os.environ.get("DB_PASSWORD", ""),
-    }
-
-
-def recreate_database(name: str) -> None:
-    with psycopg.connect(dbname="postgres", autocommit=True, **pg_params()) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(name: str) -> None:
-    with psycopg.connect(dbname="postgres", autocommit=True, **pg_params()) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def server_env(database: str) -> dict[str, str]:
-    params = pg_params()
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": SETTINGS,
-        "PYTHONPATH": os.pathsep.join([str(EXAMPLE), str(BENCH)]),
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "DB_NAME": database,
-        "DB_USER": params["user"],
-        "DB_PASSWORD": params["password"],
-        "DB_HOST": params["host"],
-        "DB_PORT": str(params["port"]),
-        "DB_CONN_MAX_AGE": "60",
-    }
-
-
-def setup_django(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    sys.path[:0] = [str(EXAMPLE), str(BENCH)]
-    import django
-
-    django.setup()
+    return harness.example_env(
+        SETTINGS,
+        database,
+        PYTHONPATH=os.pathsep.join([str(harness.EXAMPLE), str(harness.BENCH)]),
+        DEBUG="0",
+        DB_CONN_MAX_AGE="60",
+    )
 
 
 def migrate() -> None:
@@ -171,51 +127,6 @@ def access_token(user: object) -> str:
     return str(AccessToken.for_user(user))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--timeout",
-            "120",
-            "--log-level",
-            "warning",
-        ],
-        cwd=EXAMPLE,
-        env=env,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/api/interviews/")
-            connection.getresponse().read()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    stop(process)
-    sys.exit("gunicorn did not answer within 30 s")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
-
-
 @dataclass
 class Result:
     latencies: list[float] = field(default_factory=list)
@@ -228,9 +139,7 @@ class Result:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
 
     def percentile_ms(self, fraction: float) -> float:
-        ordered = sorted(self.latencies)
-        index = min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))
-        return ordered[index] * 1000
+        return harness.percentile(self.latencies, fraction) * 1000
 
 
 def fetch(port: int, token: str, path: str) -> tuple[float, int, int]:
@@ -331,13 +240,13 @@ def main() -> None:
         args.sizes, args.requests, args.max_seconds = [100], 30, 5.0
 
     env = server_env(args.database)
-    recreate_database(args.database)
-    setup_django(env)
+    harness.recreate_database(args.database)
+    harness.setup_django(env, harness.BENCH)
     migrate()
     owner, other = bench_users()
     token = access_token(owner)
-    port = free_port()
-    server = start_gunicorn(env, port, args.workers)
+    port = harness.free_port()
+    server = harness.start_gunicorn(env, port, workers=args.workers, timeout=120)
     lines = [
         f"{args.workers} gunicorn workers, {args.concurrency} client threads, "
         f"up to {args.requests} requests or {args.max_seconds:g} s per endpoint and size.",
@@ -369,12 +278,12 @@ def main() -> None:
                 f" → {lean.percentile_ms(0.5):,.1f} ms)."
             )
     finally:
-        stop(server)
+        harness.stop(server)
         from django.db import connections
 
         connections.close_all()
         if not args.keep:
-            drop_database(args.database)
+            harness.drop_database(args.database)
     print()
     print("\n".join(lines))
     print()

@@ -25,32 +25,14 @@ import functools
 import os
 import shutil
 import signal
-import socket
-import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
-import psycopg
+import harness
 
-ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "ic_bench_auth"
-
-
-def pg_params() -> dict[str, str]:
-    return {
-        "host": os.environ.get("DB_HOST", "127.0.0.1"),
-        "port": os.environ.get("DB_PORT", "5432"),
-        "user": os.environ.get("DB_USER", "postgres"),
-        "password": os.environ.get("DB_PASSWORD", ""),
-    }
-
-
-def admin(sql: str) -> None:
-    with psycopg.connect(dbname="postgres", autocommit=True, **pg_params()) as conn:
-        conn.execute(sql)
 
 
 def timed(fn: Callable[[], object], count: int) -> list[float]:
@@ -63,8 +45,8 @@ def timed(fn: Callable[[], object], count: int) -> list[float]:
 
 
 def row(label: str, samples: list[float]) -> str:
-    cuts = statistics.quantiles(samples, n=100) if len(samples) > 1 else samples * 99
-    return f"| {label} | {len(samples)} | {statistics.median(samples):.2f} ms | {cuts[98]:.2f} ms |"
+    median, p99 = harness.percentile(samples, 0.5), harness.percentile(samples, 0.99)
+    return f"| {label} | {len(samples)} | {median:.2f} ms | {p99:.2f} ms |"
 
 
 @contextlib.contextmanager
@@ -72,9 +54,7 @@ def throwaway_redis() -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
     executable = shutil.which("redis-server")
     if executable is None:
         sys.exit("redis-server is not installed")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = harness.free_port()
     process = subprocess.Popen(
         [
             executable,
@@ -91,13 +71,7 @@ def throwaway_redis() -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-                break
-            if time.monotonic() > deadline:
-                raise TimeoutError("redis-server did not start within 10 s")
-            time.sleep(0.05)
+        harness.wait_for_port(port, 10, process)
         yield port, process
     finally:
         if process.poll() is None:
@@ -113,16 +87,15 @@ def main() -> None:
 
     os.environ.update(DJANGO_SETTINGS_MODULE="tests.settings", DB_NAME=DB_NAME)
     os.environ.setdefault("REDIS_CACHE_DB", "14")
-    sys.path.insert(0, str(ROOT))
-    admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-    admin(f'CREATE DATABASE "{DB_NAME}"')
+    sys.path.insert(0, str(harness.ROOT))
+    harness.recreate_database(DB_NAME)
     try:
         run(args.count)
     finally:
         from django.db import connections
 
         connections.close_all()
-        admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        harness.drop_database(DB_NAME)
 
 
 def run(count: int) -> None:

@@ -26,78 +26,18 @@ import datetime as dt
 import http.client
 import itertools
 import json
-import os
-import secrets
-import socket
-import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-import psycopg
+import harness
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "example_project"
-BIN = Path(sys.executable).parent
 URL = "/api/interviews/dashboard-stats/"
 REQUEST_TIMEOUT_SECONDS = 30
 
 
-def pg_params() -> dict[str, str]:
-    return {
-        "host": os.environ.get("DB_HOST", "127.0.0.1"),
-        "port": os.environ.get("DB_PORT", "5432"),
-        "user": os.environ.get("DB_USER", "postgres"),
-        "password": os.environ.get("DB_PASSWORD", ""),
-    }
-
-
-def admin_sql(statement: str) -> None:
-    with psycopg.connect(dbname="postgres", autocommit=True, **pg_params()) as conn:
-        conn.execute(statement)
-
-
 def server_env(database: str) -> dict[str, str]:
-    params = pg_params()
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG"}}
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.dev",
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        DB_NAME=database,
-        DB_USER=params["user"],
-        DB_PASSWORD=params["password"],
-        DB_HOST=params["host"],
-        DB_PORT=str(params["port"]),
-        CELERY_BROKER_URL="",
-    )
-    return env
-
-
-def migrate(env: dict[str, str]) -> None:
-    result = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=EXAMPLE,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    if result.returncode != 0:
-        sys.exit(f"migrate failed:\n{result.stderr}")
-
-
-def setup_django(env: dict[str, str]) -> None:
-    """Use the server's settings in this process, to seed and to mint tokens."""
-    os.environ.update(env)
-    sys.path.insert(0, str(EXAMPLE))
-    import django
-
-    django.setup()
+    return harness.example_env("config.settings.dev", database, DEBUG="0", CELERY_BROKER_URL="")
 
 
 def seed(username: str, size: int) -> Any:
@@ -169,41 +109,6 @@ def count_queries(user: Any) -> int:
     return len(context.captured_queries)
 
 
-def spare_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--timeout",
-            "60",
-            "--log-level",
-            "warning",
-        ],
-        cwd=EXAMPLE,
-        env=env,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    process.wait(timeout=10)
-    sys.exit("gunicorn did not listen within 30 s")
-
-
 def measure(
     port: int, tokens: dict[int, str], warmup: int, requests: int
 ) -> dict[int, list[float]]:
@@ -233,11 +138,6 @@ def measure(
     return latencies
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100,1000,10000")
@@ -251,13 +151,12 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
 
-    admin_sql(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
-    admin_sql(f'CREATE DATABASE "{args.database}"')
+    harness.recreate_database(args.database)
     env = server_env(args.database)
     server = None
     try:
-        migrate(env)
-        setup_django(env)
+        harness.manage(env, "migrate", "--noinput")
+        harness.setup_django(env)
         for index in range(0, args.background, 500):
             seed(f"other{index}", min(500, args.background - index))
         seeded = {}
@@ -271,22 +170,21 @@ def main() -> None:
         from rest_framework_simplejwt.tokens import AccessToken
 
         connection.close()
-        port = spare_port()
-        server = start_gunicorn(env, port)
+        port = harness.free_port()
+        server = harness.start_gunicorn(env, port, workers=1)
         # Minted last: access tokens are short-lived.
         tokens = {size: str(AccessToken.for_user(user)) for size, user in seeded.items()}
         latencies = measure(port, tokens, args.warmup, args.requests)
         rows = [
-            f"| {size:,} | {queries[size]} | {statistics.median(values) * 1000:.1f} | "
-            f"{percentile(values, 0.95) * 1000:.1f} | {max(values) * 1000:.1f} |"
+            f"| {size:,} | {queries[size]} | {harness.percentile(values, 0.5) * 1000:.1f} | "
+            f"{harness.percentile(values, 0.95) * 1000:.1f} | {max(values) * 1000:.1f} |"
             for size, values in latencies.items()
         ]
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+            harness.stop(server)
         if not args.keep_database:
-            admin_sql(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+            harness.drop_database(args.database)
     print(
         f"{args.requests} requests per size after {args.warmup} warm-up ones, "
         f"{args.background:,} other users' interviews in the tables\n"

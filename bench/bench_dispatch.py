@@ -25,15 +25,13 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-import psycopg
+import harness
 
-ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "ic_bench_dispatch"
 THIS_MINUTE = "date_trunc('minute', now())"
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(harness.ROOT))
 os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
 os.environ["DB_NAME"] = DATABASE
 os.environ.pop("DB_ENGINE", None)
@@ -56,26 +54,16 @@ from interview_coordinator.models import (  # noqa: E402
 from interview_coordinator.reminders.dispatch import claim_due  # noqa: E402
 
 
-def pg_params() -> dict[str, str]:
-    return {
-        "host": os.environ.get("DB_HOST", "127.0.0.1"),
-        "port": os.environ.get("DB_PORT", "5432"),
-        "user": os.environ.get("DB_USER", "postgres"),
-        "password": os.environ.get("DB_PASSWORD", ""),
-    }
-
-
 def recreate_database() -> None:
+    """A fresh database per scale; Django's connection to the previous one is closed first."""
     connection.close()
-    with psycopg.connect(dbname="postgres", autocommit=True, **pg_params()) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DATABASE}"')
+    harness.recreate_database(DATABASE)
 
 
 def drop_database() -> None:
+    """Drop the benchmark's database once Django no longer holds a connection to it."""
     connection.close()
-    with psycopg.connect(dbname="postgres", autocommit=True, **pg_params()) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    harness.drop_database(DATABASE)
 
 
 def insert_select(

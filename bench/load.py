@@ -21,10 +21,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
-import secrets
-import statistics
 import subprocess
 import sys
 import threading
@@ -32,13 +29,9 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-import psycopg
+import harness
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "example_project"
-BIN = Path(sys.executable).parent
 PASSWORD = "load-test-pass-5521"
 
 # Relative weights of the operations of one virtual user's loop.
@@ -53,60 +46,22 @@ MIX = {
 }
 
 
-def pg_params() -> dict[str, str]:
-    return {
-        "host": os.environ.get("DB_HOST", "127.0.0.1"),
-        "port": os.environ.get("DB_PORT", "5432"),
-        "user": os.environ.get("DB_USER", "postgres"),
-        "password": os.environ.get("DB_PASSWORD", ""),
-    }
-
-
-def recreate_database(name: str) -> None:
-    with psycopg.connect(dbname="postgres", autocommit=True, **pg_params()) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def server_env(args: argparse.Namespace) -> dict[str, str]:
-    params = pg_params()
-    return {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
-        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "0",
-        "TRUSTED_PROXY_COUNT": "1",
-        "DB_NAME": args.database,
-        "DB_USER": params["user"],
-        "DB_PASSWORD": params["password"],
-        "DB_HOST": params["host"],
-        "DB_PORT": str(params["port"]),
-        "REDIS_URL": args.redis_url,
-        "CELERY_BROKER_URL": args.broker_url,
-    }
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=EXAMPLE,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    return harness.example_env(
+        "config.settings.prod",
+        args.database,
+        SECURE_SSL_REDIRECT="0",
+        TRUSTED_PROXY_COUNT="1",
+        REDIS_URL=args.redis_url,
+        CELERY_BROKER_URL=args.broker_url,
     )
-    if result.returncode != 0:
-        sys.exit(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
-    return result.stdout
 
 
 SEED = """
 from django.contrib.auth import get_user_model
 from interview_coordinator.models import Interview
 User = get_user_model()
-users = [User(username=f"load{i}", email=f"load{i}@example.com") for i in range({users})]
+users = [User(username=f"load{{i}}", email=f"load{{i}}@example.com") for i in range({users})]
 for user in users:
     user.set_password({password!r})
 User.objects.bulk_create(users)
@@ -116,36 +71,6 @@ Interview.objects.bulk_create(
     for n in range({interviews})
 )
 """
-
-
-def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--timeout",
-            "60",
-            "--log-level",
-            "warning",
-        ],
-        cwd=EXAMPLE,
-        env=env,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", "/api/schema/")
-            connection.getresponse().read()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    sys.exit("gunicorn did not answer within 30 s")
 
 
 @dataclass
@@ -279,11 +204,6 @@ def drive(user: VirtualUser, stop_at: float, max_requests: int) -> None:
         sent += 1
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
 def report(stats: Stats, seconds: float) -> str:
     lines = [
         "| endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | errors | 5xx |",
@@ -298,10 +218,10 @@ def report(stats: Stats, seconds: float) -> str:
         bad = sum(n for code, n in statuses.items() if code >= 400 or code == 0)
         fives = sum(n for code, n in statuses.items() if code >= 500 or code == 0)
         total, errors, server_errors = total + len(values), errors + bad, server_errors + fives
+        p50, p95, p99 = (harness.percentile(values, f) * 1000 for f in (0.5, 0.95, 0.99))
         lines.append(
             f"| {name} | {len(values)} | {len(values) / seconds:.1f} | "
-            f"{statistics.median(values) * 1000:.1f} | {percentile(values, 0.95) * 1000:.1f} | "
-            f"{percentile(values, 0.99) * 1000:.1f} | {bad} | {fives} |"
+            f"{p50:.1f} | {p95:.1f} | {p99:.1f} | {bad} | {fives} |"
         )
     lines.append(
         f"| **all** | {total} | {total / seconds:.1f} | | | | {errors} | {server_errors} |"
@@ -312,7 +232,7 @@ def report(stats: Stats, seconds: float) -> str:
 def check_integrity(database: str, stats: Stats, seeded: int) -> list[str]:
     """Every interview a client was told was created exists, and no other appeared."""
     problems = []
-    with psycopg.connect(dbname=database, **pg_params()) as conn:
+    with harness.connect(database) as conn:
         rows = conn.execute(
             "SELECT user_id, id FROM interview_coordinator_interview "
             "WHERE company_name NOT LIKE 'Seed %%'"
@@ -346,17 +266,17 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
 
-    recreate_database(args.database)
+    harness.recreate_database(args.database)
     env = server_env(args)
-    manage(env, "migrate", "--noinput")
-    manage(
+    harness.manage(env, "migrate", "--noinput")
+    harness.manage(
         env,
         "shell",
         "-c",
         SEED.format(users=args.connections, password=PASSWORD, interviews=args.interviews),
     )
     subprocess.run(["redis-cli", "-u", args.redis_url, "flushdb"], check=False, capture_output=True)
-    server = start_gunicorn(env, args.port, args.workers)
+    server = harness.start_gunicorn(env, args.port, workers=args.workers)
     stats = Stats()
     try:
         started = time.monotonic()
@@ -378,8 +298,7 @@ def main() -> None:
             thread.join(timeout=args.duration + 60)
         elapsed = time.monotonic() - started
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        harness.stop(server)
     print(f"{args.connections} connections, {args.workers} gunicorn workers, {elapsed:.0f} s\n")
     print(report(stats, elapsed))
     problems = check_integrity(args.database, stats, args.connections * args.interviews)

@@ -26,7 +26,7 @@ from aiosmtpd.controller import Controller
 from django.db import connection
 
 from tests.celery_app import app as celery_app
-from tests.resilience.servers import ThrowawayRedis, free_port
+from tests.servers import ThrowawayRedis, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER_START_TIMEOUT = 60

@@ -8,21 +8,17 @@ over HTTP. This is how every feature is known to ship.
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-import uuid
 import venv
 import zipfile
-from pathlib import Path
 
-import psycopg
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.servers import ROOT, create_database, drop_database, free_port, pg_params, wait_for_port
+
 pytestmark = [pytest.mark.embedding, pytest.mark.timeout(900)]
 
 SETTINGS_ADDITIONS = """
@@ -55,15 +51,6 @@ urlpatterns = [
 """
 
 
-def pg_params():
-    return {
-        "host": os.environ.get("DB_HOST", "127.0.0.1"),
-        "port": os.environ.get("DB_PORT", "5432"),
-        "user": os.environ.get("DB_USER", "postgres"),
-        "password": os.environ.get("DB_PASSWORD", ""),
-    }
-
-
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
@@ -78,12 +65,9 @@ def wheel(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def fresh_database():
-    name = f"ic_embed_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(dbname="postgres", autocommit=True, **pg_params()) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    name = create_database("ic_embed")
     yield name
-    with psycopg.connect(dbname="postgres", autocommit=True, **pg_params()) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_database(name)
 
 
 @pytest.fixture(scope="module")
@@ -141,12 +125,6 @@ def manage(host_project, *args):
     return result
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(host_project):
     manage(host_project, "migrate", "--noinput")
@@ -160,18 +138,13 @@ def server(host_project):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    base_url = f"http://127.0.0.1:{port}/api/"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
+    try:
+        wait_for_port(port, 30, process)
+    except (RuntimeError, TimeoutError) as error:
         process.kill()
-        pytest.fail("the host project's server did not start within 30 s")
-    yield base_url
+        process.wait(timeout=10)
+        pytest.fail(f"the host project's server did not start: {error}")
+    yield f"http://127.0.0.1:{port}/api/"
     process.terminate()
     process.wait(timeout=10)
 

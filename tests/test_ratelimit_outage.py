@@ -4,80 +4,42 @@ The test owns its Redis: a throwaway redis-server on a spare port, stopped
 by the test itself; the machine's shared Redis is never touched.
 """
 
-import contextlib
 import logging
 import shutil
-import socket
-import subprocess
-import time
 
 import pytest
 from django.urls import reverse
+
+from tests.servers import ThrowawayRedis
 
 pytestmark = [pytest.mark.django_db, pytest.mark.timeout(60)]
 
 PASSWORD = "correct-horse-battery"
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def throwaway_redis():
-    executable = shutil.which("redis-server")
-    if executable is None:
+    if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed")
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            executable,
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while True:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-            break
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.kill()
-            pytest.fail("the throwaway redis-server did not start within 10 s")
-        time.sleep(0.05)
-    yield port, process
-    if process.poll() is None:
-        process.terminate()
-        process.wait(timeout=10)
+    redis = ThrowawayRedis()
+    redis.start()
+    yield redis
+    redis.stop()
 
 
 @pytest.fixture
 def limits_on_throwaway_redis(settings, throwaway_redis):
-    port, process = throwaway_redis
     settings.CACHES = {
         **settings.CACHES,
         "ratelimit": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "LOCATION": f"{throwaway_redis.url}/0",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         },
     }
     settings.INTERVIEW_COORDINATOR = {"RATELIMIT_CACHE": "ratelimit"}
 
-    def stop():
-        process.terminate()
-        process.wait(timeout=10)
-
-    return stop
+    return throwaway_redis.stop
 
 
 def login(client):

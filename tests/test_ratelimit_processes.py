@@ -8,20 +8,15 @@ test database and the test run's Redis database.
 import contextlib
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
-GUNICORN = Path(sys.executable).parent / "gunicorn"
+from tests.servers import ROOT, free_port, start_gunicorn, stop_process
+
 PASSWORD = "correct-horse-battery"
 
 pytestmark = [
@@ -31,12 +26,6 @@ pytestmark = [
         reason="worker processes cannot share the in-memory SQLite test database",
     ),
 ]
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def server_env():
@@ -57,47 +46,20 @@ def server_env():
 @contextlib.contextmanager
 def gunicorn_server(log_path):
     port = free_port()
-    with open(log_path, "ab") as log:
-        process = subprocess.Popen(
-            [
-                str(GUNICORN),
-                "django.core.wsgi:get_wsgi_application()",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "--timeout",
-                "30",
-                "--graceful-timeout",
-                "5",
-            ],
+    try:
+        process = start_gunicorn(
+            "django.core.wsgi:get_wsgi_application()",
+            port,
             cwd=ROOT,
             env=server_env(),
-            stdout=subprocess.DEVNULL,
-            stderr=log,
+            log_path=log_path,
         )
+    except RuntimeError as error:
+        pytest.fail(str(error))
     try:
-        deadline = time.monotonic() + 30
-        while not port_open(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not start:\n{Path(log_path).read_text()}")
-            time.sleep(0.1)
         yield f"http://127.0.0.1:{port}/api/"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
-def port_open(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
+        stop_process(process)
 
 
 def login(base_url, username, forwarded_for=None):

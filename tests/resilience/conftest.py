@@ -2,7 +2,7 @@
 
 import pytest
 
-from .servers import ExampleProject, ThrowawayRedis, create_database, drop_database
+from tests.servers import ExampleProject, ThrowawayRedis, create_database, drop_database
 
 pytestmark = pytest.mark.slow
 

@@ -15,8 +15,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from tests.servers import pg_params, terminate_connections
+
 from .client import call, wait_until
-from .servers import pg_params, terminate_connections
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 

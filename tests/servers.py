@@ -1,4 +1,8 @@
-"""Real servers for the resilience tests: a throwaway Redis and the example project.
+"""Real servers for the tests: spare ports, throwaway Redis and databases, gunicorn.
+
+Shared by the whole suite: the resilience tests serve the example project
+with ``ExampleProject``, other tests start a throwaway Redis, a database of
+their own or gunicorn on the test settings.
 
 Everything listens on loopback only, every wait is bounded, and every process
 started here is stopped by its owner.
@@ -17,7 +21,7 @@ from pathlib import Path
 import jwt
 import psycopg
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "example_project"
 BIN = Path(sys.executable).parent
 
@@ -29,6 +33,10 @@ def free_port():
 
 
 def wait_for_port(port, timeout, process=None):
+    """Return once something accepts connections on port; raise after timeout seconds.
+
+    Gives up at once if process (the server expected to listen) has exited.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -76,6 +84,51 @@ class ThrowawayRedis:
             self.process.terminate()
             self.process.wait(timeout=10)
         self.process = None
+
+
+def start_gunicorn(app, port, *, cwd, env, log_path, workers=1):
+    """Serve the WSGI app on 127.0.0.1:port with gunicorn, once it listens.
+
+    gunicorn's own messages go to log_path, which a failure to start quotes.
+    """
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                app,
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--timeout",
+                "30",
+                "--graceful-timeout",
+                "5",
+            ],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+    try:
+        wait_for_port(port, 30, process)
+    except (RuntimeError, TimeoutError) as error:
+        stop_process(process)
+        log_text = Path(log_path).read_text(errors="replace")
+        raise RuntimeError(f"gunicorn did not start: {error}\n{log_text}") from error
+    return process
+
+
+def stop_process(process, timeout=15):
+    """Stop a server gracefully, then by force if it has not exited within timeout seconds."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
 
 
 def pg_params():
@@ -182,36 +235,20 @@ class ExampleProject:
 
     def start(self):
         self.manage("migrate", "--noinput")
-        self.process = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(self.workers),
-                "--timeout",
-                "30",
-                "--graceful-timeout",
-                "5",
-            ],
+        self.process = start_gunicorn(
+            "config.wsgi:application",
+            self.port,
             cwd=EXAMPLE,
             env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=self.log_path.open("ab"),
+            log_path=self.log_path,
+            workers=self.workers,
         )
-        wait_for_port(self.port, 30, self.process)
 
     def log(self):
         """What the server wrote so far (gunicorn and the package's loggers)."""
         return self.log_path.read_text(errors="replace")
 
     def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        if self.process is not None:
+            stop_process(self.process)
         self.process = None
