@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 logger = logging.getLogger(__name__)
 
@@ -22,12 +23,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     so it answers 503 with a JSON body instead of Django's HTML 500 page.
     """
     if isinstance(exc, RequestDataTooBig):
+        set_rollback()
         return Response(
             {"detail": _("Request body is too large.")},
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, OperationalError | InterfaceError) or type(exc) is DatabaseError:
         logger.warning("Database unavailable: %s", exc.__class__.__name__)
+        set_rollback()
         return Response(
             {"detail": _("The service is temporarily unavailable. Please retry.")},
             status=status.HTTP_503_SERVICE_UNAVAILABLE,

@@ -19,7 +19,7 @@ from rest_framework.request import Request
 
 from interview_coordinator.conf import app_settings
 
-# Python refuses to convert longer digit strings; refuse them first with a clear message.
+# Larger numbers overflow the database's 64-bit OFFSET and LIMIT: refuse them first.
 MAX_DIGITS = 18
 
 
@@ -29,7 +29,8 @@ def parse_count(request: Request, name: str, *, minimum: int) -> int | None:
     if raw is None:
         return None
     text = raw.strip()
-    if not text.isdigit() or len(text) > MAX_DIGITS or int(text) < minimum:
+    # isdigit() also accepts superscripts, which int() refuses, and other scripts' digits.
+    if not (text.isascii() and text.isdigit()) or len(text) > MAX_DIGITS or int(text) < minimum:
         raise ValidationError(
             {name: [_("Enter a whole number of at least %(minimum)d.") % {"minimum": minimum}]},
             code="invalid",

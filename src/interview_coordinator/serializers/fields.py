@@ -91,9 +91,13 @@ class PlainTextField(serializers.CharField):
     def to_internal_value(self, data: Any) -> str:
         value = super().to_internal_value(data)
         try:
-            return clean_plain_text(value)
+            cleaned = clean_plain_text(value)
         except DjangoValidationError as error:
             raise serializers.ValidationError(list(error.messages), code="markup") from error
+        # DRF's blank check ran before the control characters were removed.
+        if not cleaned and not self.allow_blank:
+            self.fail("blank")
+        return cleaned
 
 
 class SafeHTMLField(serializers.CharField):

@@ -66,7 +66,8 @@ class OwnInterviewField(serializers.PrimaryKeyRelatedField[Interview]):
 
     def to_internal_value(self, data: Any) -> Interview:
         is_integer = isinstance(data, int) and not isinstance(data, bool)
-        if not is_integer and not (isinstance(data, str) and data.isdigit()):
+        is_digits = isinstance(data, str) and data.isascii() and data.isdigit()
+        if not is_integer and not is_digits:
             self.fail("incorrect_type", data_type=type(data).__name__)
         return super().to_internal_value(data)
 
@@ -152,6 +153,3 @@ class InterviewListSerializer(InterviewSerializer):
 
     class Meta(InterviewSerializer.Meta):
         fields = (*INTERVIEW_COLUMNS, "days_in_pipeline", "is_upcoming")
-
-    def to_representation(self, instance: Interview) -> dict[str, Any]:
-        return Rendering().interview(model_columns(instance, INTERVIEW_COLUMNS))

@@ -32,6 +32,16 @@ else:
     MixinBase = object
 
 
+class PackageJSONRenderer(JSONRenderer):
+    """JSON with non-ASCII escaped, so that any character a client sent can be echoed.
+
+    Validation messages repeat the input ("… is not a valid choice"); a lone
+    surrogate in it cannot be encoded as UTF-8 and would turn a 400 into a 500.
+    """
+
+    ensure_ascii = True
+
+
 class PackageViewMixin(MixinBase):
     """Mixed into every API view of the package.
 
@@ -41,7 +51,7 @@ class PackageViewMixin(MixinBase):
     """
 
     schema: ViewInspector | None = PackageAutoSchema()
-    renderer_classes: Sequence[type[BaseRenderer]] = [JSONRenderer, BrowsableAPIRenderer]
+    renderer_classes: Sequence[type[BaseRenderer]] = [PackageJSONRenderer, BrowsableAPIRenderer]
     parser_classes: Sequence[type[BaseParser]] = [SafeJSONParser, FormParser, MultiPartParser]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
