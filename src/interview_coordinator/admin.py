@@ -101,6 +101,13 @@ class ReminderDeliveryAdmin(DeliveryAdminBase):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_delete_permission(
+        self, request: HttpRequest, obj: ReminderDelivery | None = None
+    ) -> bool:
+        # A sent delivery is the record that its moment was reminded: deleting
+        # it would let the next re-plan remind the moment again.
+        return False
+
     def has_change_permission(
         self, request: HttpRequest, obj: ReminderDelivery | None = None
     ) -> bool:

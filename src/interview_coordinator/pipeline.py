@@ -24,6 +24,7 @@ from interview_coordinator.models import (
     STAGE_ORDER,
     Interview,
     InterviewRound,
+    InterviewStatus,
     RoundStage,
 )
 
@@ -70,7 +71,8 @@ def record_stage_round(interview: Interview, previous_stage: str) -> InterviewRo
     """Record a pending round when the stage advanced to a round stage without one.
 
     The round is scheduled at the interview's next interview date when that
-    is still ahead; a past or missing date leaves it unscheduled.
+    is still ahead and the interview is scheduled; otherwise it is left
+    unscheduled.
     """
     stage = interview.interview_stage
     if stage not in RoundStage.values or not is_advance(previous_stage, stage):
@@ -78,8 +80,12 @@ def record_stage_round(interview: Interview, previous_stage: str) -> InterviewRo
     if InterviewRound.objects.filter(interview=interview, stage=stage).exists():
         return None
     check_round_cap(interview, "interview_stage")
+    # Only a date still to come of a scheduled interview becomes the round's:
+    # a pending round is a reminder moment, and a cancelled date is none.
     scheduled = interview.interview_date
-    if scheduled is not None and scheduled <= timezone.now():
+    if interview.status != str(InterviewStatus.SCHEDULED) or (
+        scheduled is not None and scheduled <= timezone.now()
+    ):
         scheduled = None
     # The outcome defaults to pending.
     pending_round: InterviewRound = InterviewRound.objects.create(
