@@ -178,7 +178,9 @@ def start_worker(name, workdir, env, broker_url):
                 "worker",
                 f"--hostname={name}@%h",
                 "--beat",
-                f"--schedule={workdir / f'{name}-beat-schedule'}",
+                # In memory: the shelve file of Celery's default scheduler fails
+                # with "locking protocol" under Python 3.13's dbm.sqlite3.
+                "--scheduler=celery.beat:Scheduler",
                 "--pool=solo",
                 "--without-heartbeat",
                 "--without-gossip",

@@ -230,6 +230,11 @@ class ProfileManager(models.Manager["Profile"]):
         profile, _created = self.get_or_create(user_id=getattr(user, "pk", user))
         return profile
 
+    def locked_for_user(self, user: AbstractBaseUser | Any) -> Profile:
+        """The user's profile, row-locked until the transaction ends (created on first need)."""
+        profile = self.select_for_update().filter(user_id=getattr(user, "pk", user)).first()
+        return profile if profile is not None else self.for_user(user)
+
 
 class Profile(models.Model):
     """A user's reminder preferences and timezone."""
@@ -311,8 +316,10 @@ class ReminderDelivery(models.Model):
         verbose_name = _("reminder delivery")
         verbose_name_plural = _("reminder deliveries")
         constraints = [
+            # One reminder per moment, whatever its send time: a re-plan racing a
+            # send cannot add a second row for a moment that was just reminded.
             models.UniqueConstraint(
-                fields=["interview", "moment", "send_at"], name="ic_delivery_unique_moment_send"
+                fields=["interview", "moment"], name="ic_delivery_one_per_moment"
             ),
         ]
         indexes = [

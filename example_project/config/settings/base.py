@@ -158,6 +158,9 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 55},
     },
 }
+# An every-minute scan needs no memory of past runs; the default scheduler's
+# shelve file also fails ("locking protocol") under Python 3.13's dbm.sqlite3.
+CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
 
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import smtplib
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
@@ -163,14 +162,19 @@ def deliver(delivery_id: int) -> str:
             moment=delivery.moment,
             zone=ZoneInfo(Preferences.of(profile).timezone),
         )
-        message = reminder_email(
-            content, recipient, user.get_username(), uid=f"ic-delivery-{delivery.pk}"
-        )
         try:
+            message = reminder_email(
+                content, recipient, user.get_username(), uid=f"ic-delivery-{delivery.pk}"
+            )
             message.connection = get_connection(timeout=smtp_timeout())
             message.send()
-        except (smtplib.SMTPException, OSError) as exc:
+        except OSError as exc:  # smtplib's errors included: the server may recover
             return _record_failure(delivery, f"{exc.__class__.__name__}: {exc}")
+        except Exception as exc:
+            # A malformed address or a broken template override: retrying cannot
+            # help, and leaving the row claimed would retry it forever.
+            logger.exception("Reminder delivery %s cannot be built or sent", delivery_id)
+            return _record_failure(delivery, f"{exc.__class__.__name__}: {exc}", final=True)
         delivery.status = str(DeliveryStatus.SENT)
         delivery.attempts += 1
         delivery.sent_at = timezone.now()

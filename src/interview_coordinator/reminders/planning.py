@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -132,15 +133,29 @@ def desired_sends(
 def plan(user_id: object, interview_id: int | None = None, profile: Profile | None = None) -> None:
     """Bring the user's deliveries (of one interview, or all) in line with the data.
 
-    Runs inside the caller's transaction, in a constant number of queries:
-    the profile, the moments (two queries), the existing deliveries, one
-    delete of the stale ones and one insert of the missing ones. A moment that
-    already got its reminder (sent or given up) is not planned again.
+    Runs in the caller's transaction (its own when there is none), in a
+    constant number of queries: the profile (locked), the moments (two
+    queries), the existing deliveries, one delete of the stale ones and one
+    insert of the missing ones. A moment that already got its reminder (sent
+    or given up) is not planned again.
     """
-    if profile is None:
-        profile = Profile.objects.for_user(user_id)
-    wanted = desired_sends(user_id, interview_id, Preferences.of(profile))
-    scope = Q(interview__user_id=user_id) if interview_id is None else Q(interview_id=interview_id)
+    # No savepoint inside the writer's transaction: the two commit together.
+    with transaction.atomic(savepoint=False):
+        # Plans of one user run one at a time (the profile row is their lock,
+        # and a profile being saved is locked already), so that each sees the
+        # moments and preferences the one before committed.
+        if profile is None:
+            profile = Profile.objects.locked_for_user(user_id)
+        wanted = desired_sends(user_id, interview_id, Preferences.of(profile))
+        if interview_id is None:
+            scope = Q(interview__user_id=user_id)
+        else:
+            scope = Q(interview_id=interview_id)
+        _reconcile(scope, wanted)
+
+
+def _reconcile(scope: Q, wanted: dict[Moment, datetime.datetime]) -> None:
+    """Delete the deliveries in scope that are no longer wanted and add the missing ones."""
     # Past moments that were reminded are history: leave them out of the read,
     # so that re-planning costs the same however long the user's history is.
     current = Q(moment__gt=timezone.now()) | Q(status__in=DISPATCHABLE_STATUSES)
