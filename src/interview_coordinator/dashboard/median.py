@@ -11,6 +11,7 @@ from __future__ import annotations
 import statistics
 from typing import TYPE_CHECKING, Any
 
+import django
 from django.db.models import Aggregate
 
 if TYPE_CHECKING:
@@ -18,6 +19,10 @@ if TYPE_CHECKING:
     from django.db.models.sql.compiler import SQLCompiler, _AsSqlType
 
 SQLITE_MEDIAN = "interview_coordinator_median"
+
+# Django 6.0 renders an aggregate's FILTER clause through its template;
+# earlier versions append it to the template themselves.
+FILTER = "%(filter)s" if django.VERSION >= (6, 0) else ""
 
 
 class _PythonMedian:
@@ -39,7 +44,7 @@ class Median(Aggregate):
 
     function = "PERCENTILE_CONT"
     name = "Median"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)" + FILTER
 
     def as_sqlite(
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
@@ -48,5 +53,5 @@ class Median(Aggregate):
         connection.connection.create_aggregate(SQLITE_MEDIAN, 1, _PythonMedian)
         python_median: Median = self.copy()
         python_median.function = SQLITE_MEDIAN
-        python_median.template = "%(function)s(%(expressions)s)"
+        python_median.template = "%(function)s(%(expressions)s)" + FILTER
         return python_median.as_sql(compiler, connection, **extra_context)
