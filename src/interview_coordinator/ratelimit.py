@@ -4,12 +4,13 @@ Rates use django-ratelimit's syntax (``"5/m"``, ``"100/h"``, ``"10/5m"``).
 The counting is done here rather than through ``django_ratelimit.core``
 because that reads its cache alias, its on/off switch and its fail-open
 policy from the host's global ``RATELIMIT_*`` settings, which the package
-must neither require nor change; it also aligns windows to the clock, so a
-burst straddling a boundary passes twice the limit at once.
+must neither require nor change, and lets a refused cache connection out as
+a 500.
 
 Each counter opens its window at the first request and expires with it, so
-"5/m" means: after the first request, at most five within the next minute.
-Requests over the limit still count, so hammering never earns a new budget.
+"5/m" means: after the first request, at most five within the next minute;
+the budget comes back when that window closes, however often the client
+tried meanwhile.
 """
 
 from __future__ import annotations

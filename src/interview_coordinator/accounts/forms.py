@@ -8,17 +8,30 @@ link when ``PASSWORD_RESET_URL`` is set, and the ``uid`` and ``token`` for
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib.auth.forms import PasswordResetForm
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.template import loader
 
 from interview_coordinator.conf import app_settings
+from interview_coordinator.reminders.dispatch import smtp_timeout
+
+logger = logging.getLogger(__name__)
 
 SUBJECT_TEMPLATE = "interview_coordinator/accounts/password_reset_subject.txt"
 BODY_TEMPLATE = "interview_coordinator/accounts/password_reset_email.txt"
 
 
 class ApiPasswordResetForm(PasswordResetForm):
+    """Django's form, sending through a connection with the package's SMTP timeout.
+
+    Django's default connection waits forever (``EMAIL_TIMEOUT`` is None by
+    default): a stalled mail server would hold the API worker, and only for
+    addresses that have an account.
+    """
+
     def send_mail(
         self,
         subject_template_name: str,
@@ -29,14 +42,26 @@ class ApiPasswordResetForm(PasswordResetForm):
         html_email_template_name: str | None = None,
     ) -> None:
         url = app_settings.PASSWORD_RESET_URL
+        # Plain replacement: other braces in the host's URL must not raise.
         context["reset_url"] = (
-            str(url).format(uid=context["uid"], token=context["token"]) if url else ""
+            str(url).replace("{uid}", context["uid"]).replace("{token}", context["token"])
+            if url
+            else ""
         )
-        super().send_mail(
-            subject_template_name,
-            email_template_name,
-            context,
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        message = EmailMultiAlternatives(
+            subject,
+            body,
             from_email,
-            to_email,
-            html_email_template_name,
+            [to_email],
+            connection=get_connection(timeout=smtp_timeout()),
         )
+        if html_email_template_name is not None:
+            html = loader.render_to_string(html_email_template_name, context)
+            message.attach_alternative(html, "text/html")
+        try:
+            message.send()
+        except Exception:
+            # As Django's form: the answer must not tell whether the address is known.
+            logger.exception("Failed to send a password reset email to user %s", context["user"].pk)

@@ -10,7 +10,7 @@ stand in for the credentials nor trip a CSRF failure.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import authenticate, get_user_model, logout, update_session_auth_hash
 from django.contrib.auth.models import AbstractBaseUser
@@ -23,6 +23,8 @@ from rest_framework.authentication import BaseAuthentication, SessionAuthenticat
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
 from rest_framework_simplejwt.exceptions import InvalidToken
 
 from interview_coordinator.accounts import tokens
@@ -263,6 +265,13 @@ class UserDetailsView(AuthView, generics.RetrieveUpdateAPIView[Any]):
 
     serializer_class = UserDetailsSerializer
     ratelimit_scope = "user"
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        # Reads fall under the host's ordinary throttles; writes are counted
+        # against the credential limit as well.
+        # The stubs type the setting as strings; DRF has imported the classes.
+        defaults = cast("list[type[BaseThrottle]]", api_settings.DEFAULT_THROTTLE_CLASSES)
+        return [*(throttle() for throttle in defaults), *super().get_throttles()]
 
     def get_permissions(self) -> list[BasePermission]:
         return [IsAuthenticated()]
