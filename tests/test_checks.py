@@ -87,3 +87,13 @@ def test_removed_setting_is_an_error(monkeypatch, settings):
     settings.INTERVIEW_COORDINATOR = {"OLD_KEY": 1}
 
     assert [m.id for m in checks.check_setting_names(None)] == ["interview_coordinator.E005"]
+
+
+def test_missing_django_filters_is_an_error(settings):
+    from interview_coordinator.checks import check_dependencies
+
+    settings.INSTALLED_APPS = [a for a in settings.INSTALLED_APPS if a != "django_filters"]
+    messages = check_dependencies(None)
+
+    assert [m.id for m in messages] == ["interview_coordinator.E002"]
+    assert "django_filters" in messages[0].msg

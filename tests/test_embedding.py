@@ -25,6 +25,7 @@ SETTINGS_ADDITIONS = """
 INSTALLED_APPS += [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
+    "django_filters",
     "interview_coordinator",
     "interview_coordinator.accounts",
 ]

@@ -51,14 +51,15 @@ def check_use_tz(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list
 def check_dependencies(
     app_configs: Sequence[AppConfig] | None, **kwargs: Any
 ) -> list[CheckMessage]:
-    if apps.is_installed("rest_framework"):
-        return []
+    # django_filters ships the filter form templates of the browsable API.
     return [
         Error(
-            "'rest_framework' must be in INSTALLED_APPS to use interview_coordinator.",
-            hint="Add 'rest_framework' to INSTALLED_APPS.",
+            f"{app!r} must be in INSTALLED_APPS to use interview_coordinator.",
+            hint=f"Add {app!r} to INSTALLED_APPS.",
             id=E002,
         )
+        for app in ("rest_framework", "django_filters")
+        if not apps.is_installed(app)
     ]
 
 

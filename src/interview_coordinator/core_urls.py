@@ -16,7 +16,7 @@ from interview_coordinator.views.profile import ProfileView, TestEmailView
 app_name = "interview_coordinator"
 
 router = SimpleRouter()
-# Rounds are registered first: "interviews/rounds/" must not be read as an interview id.
+# Rounds first, for readers: ids are digits only, so "rounds" is never read as one.
 router.register("interviews/rounds", InterviewRoundViewSet, basename="round")
 router.register("interviews", InterviewViewSet, basename="interview")
 

@@ -2,7 +2,7 @@
 
 A list of thousands of rows is one ``.values_list()`` query whose tuples
 are reshaped here, instead of a DRF field object per cell. On PostgreSQL, with
-the site answering in UTC (the default), the database also formats the
+the site answering in UTC, the database also formats the
 datetimes (``to_char``): turning thousands of timestamps into Python
 datetimes and back into text was most of what was left of a list's cost.
 Elsewhere (SQLite, another current timezone, single objects) Python formats
