@@ -165,6 +165,18 @@ class TestDeliver:
         assert "no email address" in caplog.text
         assert ReminderDelivery.objects.get().status == DeliveryStatus.FAILED
 
+    def test_an_address_that_cannot_be_sent_to_is_given_up_not_left_claimed(
+        self, make_user, smtp, caplog
+    ):
+        user = make_user("bad", email="a@b@c")
+        due_interview(user)
+        with caplog.at_level(logging.ERROR, logger="interview_coordinator.reminders.dispatch"):
+            assert run_scan() == ["failed"]
+        delivery = ReminderDelivery.objects.get()
+        assert delivery.status == DeliveryStatus.FAILED
+        assert "a@b@c" in delivery.last_error
+        assert smtp.messages == []
+
 
 @pytest.mark.django_db
 class TestFailingMailServer:

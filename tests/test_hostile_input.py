@@ -449,3 +449,46 @@ def test_datetime_filters_compare_instants_whatever_the_offset(auth_client, user
 
     assert response.status_code == 200
     assert len(response.json()) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/interviews/", "interview_type"),
+        ("/api/interviews/", "application_status"),
+        ("/api/interviews/rounds/", "stage"),
+        ("/api/interviews/rounds/", "outcome"),
+    ],
+)
+def test_a_lone_surrogate_in_a_choice_is_400(auth_client, user, path, field):
+    fields = {"company_name": "Acme", "position": "Dev"}
+    if path.endswith("rounds/"):
+        fields = {"interview": InterviewFactory(user=user).pk, "stage": "screening"}
+    # json.dumps cannot write a lone surrogate escape: put it in by hand.
+    body = json.dumps({**fields, field: "SURROGATE"}).replace('"SURROGATE"', '"\\ud800"')
+
+    response = auth_client.post(path, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "½"])
+def test_non_ascii_digits_in_limit_and_offset_are_400(auth_client, value):
+    for name in ("limit", "offset"):
+        params = {"limit": "5", name: value}
+        response = auth_client.get("/api/interviews/", params)
+        assert response.status_code == 400, (name, value)
+        assert name in response.json()
+
+
+def test_required_text_that_is_only_control_characters_is_400(auth_client):
+    response = auth_client.post(
+        "/api/interviews/",
+        {"company_name": "\u0000", "position": "\u0007"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"company_name", "position"}
+    assert not Interview.objects.exists()

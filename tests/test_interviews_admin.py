@@ -100,5 +100,10 @@ def test_reminder_deliveries_are_visible_but_never_editable(admin_client, user):
     assert b"Vandelay" in listed.content
     assert change.status_code == 403
     assert admin_client.get("/admin/interview_coordinator/reminderdelivery/add/").status_code == 403
+    deleted = admin_client.post(
+        f"/admin/interview_coordinator/reminderdelivery/{delivery.pk}/delete/", {"post": "yes"}
+    )
+    assert deleted.status_code == 403
+    assert ReminderDelivery.objects.filter(pk=delivery.pk).exists()
     delivery.refresh_from_db()
     assert delivery.status != "sent"

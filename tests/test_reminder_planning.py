@@ -208,6 +208,39 @@ def test_moving_and_cancelling_through_the_api_replans(auth_client, user, future
 
 
 @pytest.mark.django_db
+def test_moving_a_round_to_another_interview_replans_both(auth_client, user, future):
+    first = InterviewFactory(user=user, interview_date=None)
+    second = InterviewFactory(user=user, interview_date=None)
+    round_ = RoundFactory(interview=first, scheduled_date=future)
+    assert [row[0] for row in deliveries(first)] == [future]
+
+    moved = auth_client.patch(
+        reverse("interview_coordinator:round-detail", args=[round_.pk]),
+        {"interview": second.pk},
+        format="json",
+    )
+
+    assert moved.status_code == 200, moved.data
+    assert deliveries(first) == []
+    assert [row[0] for row in deliveries(second)] == [future]
+
+
+@pytest.mark.django_db
+def test_a_stage_advance_on_a_cancelled_interview_plans_no_reminder(auth_client, user, future):
+    interview = InterviewFactory(user=user, interview_date=future, status="cancelled")
+
+    advanced = auth_client.patch(
+        reverse("interview_coordinator:interview-detail", args=[interview.pk]),
+        {"interview_stage": "technical"},
+        format="json",
+    )
+
+    assert advanced.status_code == 200, advanced.data
+    assert interview.rounds.get().scheduled_date is None
+    assert deliveries(interview) == []
+
+
+@pytest.mark.django_db
 def test_a_rejected_write_plans_nothing(auth_client, user, future):
     response = auth_client.post(
         reverse("interview_coordinator:interview-list"),
