@@ -172,3 +172,26 @@ def test_hammering_does_not_extend_the_window(api_client, settings):
     assert all(wait <= 2 for wait in waits)
     time.sleep(2.2)
     assert attempt_login(api_client, "b").status_code == 400
+
+
+def test_an_ipv6_client_is_counted_by_its_whole_slash_64(db):
+    statuses = [
+        attempt_login(APIClient(REMOTE_ADDR=f"2001:db8:1:2::{i:x}"), f"nobody{i}").status_code
+        for i in range(7)
+    ]
+
+    assert statuses == [400] * 5 + [429] * 2
+    neighbour = attempt_login(APIClient(REMOTE_ADDR="2001:db8:1:3::1"), "nobody")
+    assert neighbour.status_code == 400
+
+
+def test_password_reset_is_limited_per_target_address_across_clients(user, mailoutbox):
+    statuses = [
+        APIClient(REMOTE_ADDR=f"10.2.0.{i}")
+        .post(url("rest_password_reset"), {"email": "ALICE@example.com"}, format="json")
+        .status_code
+        for i in range(7)
+    ]
+
+    assert statuses == [200] * 5 + [429] * 2
+    assert len(mailoutbox) == 5

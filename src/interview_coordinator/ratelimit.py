@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import ipaddress
 import logging
 import math
 import re
@@ -162,20 +163,37 @@ class ClientRateThrottle(BaseThrottle):
             return True
         scope = str(getattr(view, "ratelimit_scope", view.__class__.__name__))
         rate_text = str(app_settings.AUTH_RATE)
-        wait = check(request, scope, client_ip(request), rate_text)
+        wait = check(request, scope, client_key(request), rate_text)
         if wait:
             raise throttled(request, scope, wait, rate_text, str(_("from your address")))
         return True
 
 
-def check_account(request: Request, account: str) -> None:
-    """Count a login attempt on one account; raise 429 over ``LOGIN_ACCOUNT_RATE``.
+def client_key(request: Request) -> str:
+    """The client as the limits count it: an IPv6 client by its whole /64 network.
+
+    One subscriber is usually given a /64, so counting single IPv6 addresses
+    would hand them 2**64 fresh budgets.
+    """
+    address = client_ip(request)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return address
+
+
+def check_account(request: Request, account: str, scope: str = "login-account") -> None:
+    """Count an attempt on one target account; raise 429 over ``LOGIN_ACCOUNT_RATE``.
 
     ``account`` identifies the target account however it was named (its
-    primary key when it exists), so that a botnet spreading guesses over many
-    addresses still meets one budget per account.
+    primary key when it exists), so that a botnet spreading attempts over
+    many addresses (guessing a password, flooding an inbox with reset emails)
+    still meets one budget per account.
     """
     rate_text = str(app_settings.LOGIN_ACCOUNT_RATE)
-    wait = check(request, "login-account", account, rate_text)
+    wait = check(request, scope, account, rate_text)
     if wait:
-        raise throttled(request, "login-account", wait, rate_text, str(_("for this account")))
+        raise throttled(request, scope, wait, rate_text, str(_("for this account")))

@@ -320,7 +320,9 @@ class PasswordResetView(CredentialsView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        form = ApiPasswordResetForm({"email": serializer.validated_data["email"]})
+        email = serializer.validated_data["email"]
+        check_account(request, f"email:{email.casefold()}", scope="password-reset-account")
+        form = ApiPasswordResetForm({"email": email})
         if form.is_valid():
             form.save(
                 request=request._request,
