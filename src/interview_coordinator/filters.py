@@ -98,6 +98,27 @@ class DateTimeRangeFilter(django_filters.IsoDateTimeFromToRangeFilter):  # type:
     field_class = UtcIsoDateTimeRangeField
 
 
+class StrictBooleanField(forms.Field):
+    """``true``/``false`` (or ``1``/``0``); anything else is a 400, not "no filter"."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": _("Enter true or false.")}
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in EMPTY_VALUES:
+            return None
+        text = str(value).strip().lower()
+        if text in {"true", "1"}:
+            return True
+        if text in {"false", "0"}:
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):  # type: ignore[misc]
+    field_class = StrictBooleanField
+
+
 class InterviewFilter(django_filters.FilterSet):  # type: ignore[misc]
     interview_stage = django_filters.ChoiceFilter(choices=InterviewStage.choices)
     application_status = django_filters.ChoiceFilter(choices=ApplicationStatus.choices)
@@ -142,7 +163,7 @@ class InterviewRoundFilter(django_filters.FilterSet):  # type: ignore[misc]
     interview = IdFilter(field_name="interview_id", min_value=1, max_value=ID_MAX)
     stage = django_filters.ChoiceFilter(choices=RoundStage.choices)
     outcome = django_filters.ChoiceFilter(choices=RoundOutcome.choices)
-    upcoming = django_filters.BooleanFilter(
+    upcoming = StrictBooleanFilter(
         method="filter_upcoming",
         help_text=_("true: pending rounds scheduled in the future; false: all others."),
     )
