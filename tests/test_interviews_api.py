@@ -3,6 +3,7 @@
 import threading
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from django import db
@@ -416,3 +417,14 @@ def test_concurrent_creates_cannot_overshoot_the_cap(user):
 
     assert sorted(statuses) == [201, 400, 400, 400]
     assert Interview.objects.filter(user=user).count() == 3
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Etc/GMT+12"])
+def test_application_date_defaults_to_the_users_today(auth_client, user, zone):
+    Profile.objects.filter(pk=Profile.objects.for_user(user).pk).update(timezone=zone)
+
+    created = auth_client.post(LIST, {"company_name": "Acme", "position": "Dev"}, format="json")
+
+    assert created.status_code == 201
+    today = timezone.localdate(timezone=ZoneInfo(zone))
+    assert created.json()["application_date"] == today.isoformat()

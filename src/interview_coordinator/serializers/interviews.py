@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+from zoneinfo import ZoneInfoNotFoundError
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -39,6 +40,7 @@ from interview_coordinator.serializers.fields import (
     PlainTextField,
     SafeHTMLField,
     UserTimezoneDateTimeField,
+    request_user_timezone,
 )
 
 # A browser's local-time input has minute precision: an interview created
@@ -132,9 +134,18 @@ class InterviewSerializer(serializers.ModelSerializer[Interview]):
         return value
 
     def create(self, validated_data: dict[str, Any]) -> Interview:
+        # "Applied today" means the user's today, not the server's.
+        validated_data.setdefault("application_date", self.users_today())
         interview = super().create(validated_data)
         record_stage_round(interview, FIRST_STAGE)
         return interview
+
+    def users_today(self) -> datetime.date:
+        try:
+            zone = request_user_timezone(self.context["request"])
+        except (ZoneInfoNotFoundError, ValueError):
+            return timezone.localdate()
+        return timezone.localdate(timezone=zone)
 
     def update(self, instance: Interview, validated_data: dict[str, Any]) -> Interview:
         previous_stage = instance.interview_stage
