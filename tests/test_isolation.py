@@ -127,3 +127,22 @@ def test_the_owner_cannot_be_reassigned(auth_client, user, other_user):
 
     interview.refresh_from_db()
     assert interview.user == user
+
+
+def test_naming_another_users_interview_for_a_round_is_400_and_logged(
+    auth_client, victim_rows, caplog
+):
+    victim_interview = victim_rows["interviews"]
+    body = {"interview": victim_interview.pk, "stage": "screening"}
+
+    with caplog.at_level(logging.INFO, logger="interview_coordinator.security"):
+        foreign = auth_client.post("/api/interviews/rounds/", body, format="json")
+    missing = auth_client.post(
+        "/api/interviews/rounds/", {**body, "interview": MISSING_ID}, format="json"
+    )
+
+    assert foreign.status_code == 400
+    assert "interview" in foreign.json()
+    assert missing.status_code == 400
+    denied = [r for r in caplog.records if getattr(r, "event", None) == "object_access_denied"]
+    assert [r.object_id for r in denied] == [victim_interview.pk]

@@ -35,6 +35,7 @@ from interview_coordinator.rows import (
     interview_rounds,
     model_columns,
 )
+from interview_coordinator.security import log_event
 from interview_coordinator.serializers.fields import (
     OptionalChoiceField,
     PlainTextField,
@@ -71,7 +72,21 @@ class OwnInterviewField(serializers.PrimaryKeyRelatedField[Interview]):
         is_digits = isinstance(data, str) and data.isascii() and data.isdigit()
         if not is_integer and not is_digits:
             self.fail("incorrect_type", data_type=type(data).__name__)
-        return super().to_internal_value(data)
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            self.log_if_foreign(int(data))
+            raise
+
+    def log_if_foreign(self, pk: int) -> None:
+        """Log naming another user's interview; the answer stays the plain 400."""
+        if Interview.objects.filter(pk=pk).exists():
+            log_event(
+                "object_access_denied",
+                self.context["request"],
+                object_type=Interview._meta.label,
+                object_id=pk,
+            )
 
 
 class InterviewRoundSerializer(serializers.ModelSerializer[InterviewRound]):
