@@ -107,3 +107,13 @@ def test_reminder_deliveries_are_visible_but_never_editable(admin_client, user):
     assert ReminderDelivery.objects.filter(pk=delivery.pk).exists()
     delivery.refresh_from_db()
     assert delivery.status != "sent"
+
+
+def test_admin_search_uses_only_the_user_fields_the_user_model_has(monkeypatch):
+    from django.contrib.auth import get_user_model
+
+    from interview_coordinator.admin import user_search_fields
+
+    assert user_search_fields("user__") == ("user__username", "user__email")
+    monkeypatch.setattr(get_user_model(), "EMAIL_FIELD", "contact_address")
+    assert user_search_fields("user__") == ("user__username",)

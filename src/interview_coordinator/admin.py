@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 
 from interview_coordinator.models import Interview, InterviewRound, Profile, ReminderDelivery
@@ -23,6 +24,17 @@ if TYPE_CHECKING:
 else:
     RoundInlineBase = admin.TabularInline
     InterviewAdminBase = RoundAdminBase = ProfileAdminBase = DeliveryAdminBase = admin.ModelAdmin
+
+
+def user_search_fields(prefix: str) -> tuple[str, ...]:
+    """The user's name and email lookups, as the host's user model calls them.
+
+    A custom user model need not have ``username`` or ``email`` fields.
+    """
+    user_model = get_user_model()
+    names = (user_model.USERNAME_FIELD, user_model.get_email_field_name())
+    present = {field.name for field in user_model._meta.get_fields()}
+    return tuple(f"{prefix}{name}" for name in dict.fromkeys(names) if name in present)
 
 
 class InterviewRoundInline(RoundInlineBase):
@@ -50,7 +62,7 @@ class InterviewAdmin(InterviewAdminBase):
         "interview_type",
         "application_date",
     )
-    search_fields = ("company_name", "position", "user__username", "user__email")
+    search_fields = ("company_name", "position", *user_search_fields("user__"))
     date_hierarchy = "application_date"
     raw_id_fields = ("user",)
     list_select_related = ("user",)
@@ -62,7 +74,11 @@ class InterviewAdmin(InterviewAdminBase):
 class InterviewRoundAdmin(RoundAdminBase):
     list_display = ("interview", "stage", "scheduled_date", "outcome", "duration_minutes")
     list_filter = ("stage", "outcome", "scheduled_date")
-    search_fields = ("interview__company_name", "interview__position", "interview__user__username")
+    search_fields = (
+        "interview__company_name",
+        "interview__position",
+        *user_search_fields("interview__user__"),
+    )
     raw_id_fields = ("interview",)
     list_select_related = ("interview",)
     readonly_fields = ("created_at", "updated_at")
@@ -78,7 +94,7 @@ class ProfileAdmin(ProfileAdminBase):
         "timezone",
     )
     list_filter = ("email_notifications_enabled", "reminder_days_before")
-    search_fields = ("user__username", "user__email", "timezone")
+    search_fields = (*user_search_fields("user__"), "timezone")
     raw_id_fields = ("user",)
     list_select_related = ("user",)
     readonly_fields = ("created_at", "updated_at")
@@ -94,7 +110,11 @@ class ReminderDeliveryAdmin(DeliveryAdminBase):
 
     list_display = ("interview", "moment", "send_at", "status", "attempts", "sent_at")
     list_filter = ("status", "send_at")
-    search_fields = ("interview__company_name", "interview__user__username", "last_error")
+    search_fields = (
+        "interview__company_name",
+        *user_search_fields("interview__user__"),
+        "last_error",
+    )
     list_select_related = ("interview",)
     date_hierarchy = "send_at"
 
