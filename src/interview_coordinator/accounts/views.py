@@ -89,6 +89,19 @@ def has_session_login(request: Request) -> bool:
     return isinstance(request.successful_authenticator, SessionAuthentication)
 
 
+def replace_password(user: Any, password: str) -> int:
+    """Set a new password and revoke every refresh token, together; the number revoked.
+
+    A token issued before the change must not outlive it: whoever knew the
+    old password may hold one.
+    """
+    with transaction.atomic():
+        user.set_password(password)
+        user.save()
+        revoked: int = tokens.revoke_all(user)
+    return revoked
+
+
 def token_response(user: AbstractBaseUser, pair: dict[str, str], code: int) -> Response:
     return Response(TokenPairUserSerializer({**pair, "user": user}).data, status=code)
 
@@ -300,10 +313,7 @@ class PasswordChangeView(AuthView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user: Any = request.user
-        with transaction.atomic():
-            user.set_password(serializer.validated_data["new_password1"])
-            user.save()
-            revoked = tokens.revoke_all(user)
+        revoked = replace_password(user, serializer.validated_data["new_password1"])
         if has_session_login(request):
             update_session_auth_hash(request._request, user)
         log_event("password_change", request, user_id=user.pk, revoked_tokens=revoked)
@@ -345,9 +355,6 @@ class PasswordResetConfirmView(CredentialsView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
-        with transaction.atomic():
-            user.set_password(serializer.validated_data["new_password1"])
-            user.save()
-            revoked = tokens.revoke_all(user)
+        revoked = replace_password(user, serializer.validated_data["new_password1"])
         log_event("password_reset", request, user_id=user.pk, revoked_tokens=revoked)
         return Response({"detail": _("Password has been reset with the new password.")})
