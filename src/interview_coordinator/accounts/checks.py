@@ -8,6 +8,7 @@ from typing import Any
 from django.apps import AppConfig, apps
 from django.core.checks import CheckMessage, Error, Tags, register
 
+from interview_coordinator.accounts.tokens import BLACKLIST_APP
 from interview_coordinator.checks import malformed_rates
 from interview_coordinator.conf import app_settings
 
@@ -23,13 +24,12 @@ def check_token_blacklist(
     # logged-out tokens would stay valid. Fail loudly at start-up instead.
     if not app_settings.BLACKLIST_ON_LOGOUT:
         return []
-    if apps.is_installed("rest_framework_simplejwt.token_blacklist"):
+    if apps.is_installed(BLACKLIST_APP):
         return []
     return [
         Error(
             "interview_coordinator.accounts needs simplejwt's token blacklist.",
-            hint="Add 'rest_framework_simplejwt.token_blacklist' to INSTALLED_APPS "
-            "and run migrate.",
+            hint=f"Add {BLACKLIST_APP!r} to INSTALLED_APPS and run migrate.",
             id=E001,
         )
     ]

@@ -10,7 +10,7 @@ are written here on the host's user model and password validators.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
@@ -23,9 +23,6 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from interview_coordinator.conf import app_settings
-
-if TYPE_CHECKING:
-    pass
 
 # New passwords are capped like dj-rest-auth's; a login password may be
 # longer, so that accounts created elsewhere can still sign in.

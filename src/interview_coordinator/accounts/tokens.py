@@ -10,7 +10,6 @@ pair, so a stolen token can be used at most once.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Any, cast
 
 from django.apps import apps
@@ -37,12 +36,6 @@ class RefreshRejected(Exception):
         super().__init__(reason)
         self.reason = reason
         self.user_id = user_id
-
-
-@dataclasses.dataclass(frozen=True)
-class Rotation:
-    pair: dict[str, str]
-    user: AbstractBaseUser
 
 
 def blacklisting_enabled() -> bool:
@@ -103,7 +96,7 @@ def token_user(token: RefreshToken) -> AbstractBaseUser:
     return user
 
 
-def rotate(raw: str) -> Rotation:
+def rotate(raw: str) -> dict[str, str]:
     """Exchange a refresh token for a new pair, blacklisting the old one."""
     with transaction.atomic():
         token = read_refresh(raw)
@@ -115,7 +108,7 @@ def rotate(raw: str) -> Rotation:
             if not created:
                 # Another request rotated this token a moment ago.
                 raise RefreshRejected("blacklisted", user.pk)
-        return Rotation(pair=issue_pair(user), user=user)
+        return issue_pair(user)
 
 
 def revoke(raw: str) -> Any:

@@ -204,7 +204,7 @@ class TokenRefreshView(CredentialsView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            rotation = tokens.rotate(serializer.validated_data["refresh"])
+            pair = tokens.rotate(serializer.validated_data["refresh"])
         except tokens.RefreshRejected as exc:
             reused = exc.reason == "blacklisted"
             log_event(
@@ -215,7 +215,7 @@ class TokenRefreshView(CredentialsView):
                 reason=exc.reason,
             )
             raise InvalidToken() from exc
-        return Response(rotation.pair)
+        return Response(pair)
 
 
 @extend_schema(responses={200: DetailSerializer})
