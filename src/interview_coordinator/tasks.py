@@ -8,15 +8,13 @@ primary keys, never model instances.
 from __future__ import annotations
 
 import functools
-import smtplib
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
-from django.core.mail import get_connection
 from django.db import transaction
 
 from interview_coordinator.reminders import dispatch
-from interview_coordinator.reminders.emails import test_email
+from interview_coordinator.reminders.emails import send, test_email, user_email
 
 # Retries of a test email: it is a one-off the user is waiting for, so a few
 # quick retries are enough; reminders retry through their delivery row instead.
@@ -40,15 +38,13 @@ def dispatch_due_reminders() -> int:
 
 @shared_task(
     ignore_result=True,
-    autoretry_for=(smtplib.SMTPException, OSError),
+    autoretry_for=(OSError,),  # smtplib's errors included
     retry_backoff=True,
     max_retries=TEST_EMAIL_MAX_RETRIES,
 )
 def send_test_email(user_id: int) -> None:
     user = get_user_model()._default_manager.get(pk=user_id)
-    recipient = str(getattr(user, user.get_email_field_name(), "") or "")
+    recipient = user_email(user)
     if not recipient:
         return
-    message = test_email(recipient, user.get_username())
-    message.connection = get_connection(timeout=dispatch.smtp_timeout())
-    message.send()
+    send(test_email(recipient, user.get_username()))

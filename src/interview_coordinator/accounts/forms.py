@@ -12,11 +12,11 @@ import logging
 from typing import Any
 
 from django.contrib.auth.forms import PasswordResetForm
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.template import loader
 
 from interview_coordinator.conf import app_settings
-from interview_coordinator.reminders.dispatch import smtp_timeout
+from interview_coordinator.reminders.emails import send
 
 logger = logging.getLogger(__name__)
 
@@ -25,10 +25,9 @@ BODY_TEMPLATE = "interview_coordinator/accounts/password_reset_email.txt"
 
 
 class ApiPasswordResetForm(PasswordResetForm):
-    """Django's form, sending through a connection with the package's SMTP timeout.
+    """Django's form, sending with the package's SMTP timeout.
 
-    Django's default connection waits forever (``EMAIL_TIMEOUT`` is None by
-    default): a stalled mail server would hold the API worker, and only for
+    Without it a stalled mail server would hold the API worker, and only for
     addresses that have an account.
     """
 
@@ -50,18 +49,12 @@ class ApiPasswordResetForm(PasswordResetForm):
         )
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
-        message = EmailMultiAlternatives(
-            subject,
-            body,
-            from_email,
-            [to_email],
-            connection=get_connection(timeout=smtp_timeout()),
-        )
+        message = EmailMultiAlternatives(subject, body, from_email, [to_email])
         if html_email_template_name is not None:
             html = loader.render_to_string(html_email_template_name, context)
             message.attach_alternative(html, "text/html")
         try:
-            message.send()
+            send(message)
         except Exception:
             # As Django's form: the answer must not tell whether the address is known.
             logger.exception("Failed to send a password reset email to user %s", context["user"].pk)

@@ -22,9 +22,7 @@ import logging
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,7 +35,12 @@ from interview_coordinator.models import (
     ReminderDelivery,
     RoundOutcome,
 )
-from interview_coordinator.reminders.emails import ReminderContent, reminder_email
+from interview_coordinator.reminders.emails import (
+    ReminderContent,
+    reminder_email,
+    send,
+    user_email,
+)
 from interview_coordinator.reminders.planning import Preferences, is_still_planned
 
 logger = logging.getLogger(__name__)
@@ -121,10 +124,6 @@ def _record_failure(delivery: ReminderDelivery, error: str, *, final: bool = Fal
     return str(delivery.status)
 
 
-def smtp_timeout() -> float:
-    return float(getattr(settings, "EMAIL_TIMEOUT", None) or app_settings.SMTP_TIMEOUT_SECONDS)
-
-
 def deliver(delivery_id: int) -> str:
     """Send one claimed delivery, at most once; return what became of it.
 
@@ -147,7 +146,7 @@ def deliver(delivery_id: int) -> str:
         if not is_still_planned(delivery, user.pk, profile):
             delivery.delete()
             return "cancelled"
-        recipient = str(getattr(user, user.get_email_field_name(), "") or "")
+        recipient = user_email(user)
         if not recipient:
             return _record_failure(delivery, "The user has no email address.", final=True)
         content = ReminderContent(
@@ -166,8 +165,7 @@ def deliver(delivery_id: int) -> str:
             message = reminder_email(
                 content, recipient, user.get_username(), uid=f"ic-delivery-{delivery.pk}"
             )
-            message.connection = get_connection(timeout=smtp_timeout())
-            message.send()
+            send(message)
         except OSError as exc:  # smtplib's errors included: the server may recover
             return _record_failure(delivery, f"{exc.__class__.__name__}: {exc}")
         except Exception as exc:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -29,6 +29,22 @@ ICS_MIMETYPE = "text/calendar"
 
 def sender() -> str:
     return str(app_settings.REMINDER_FROM_EMAIL or settings.DEFAULT_FROM_EMAIL)
+
+
+def user_email(user: Any) -> str:
+    """The user's email address, "" when none, whatever the user model calls the field."""
+    return str(getattr(user, user.get_email_field_name(), "") or "")
+
+
+def send(message: EmailMessage) -> None:
+    """Send through a connection with a timeout.
+
+    Django's default connection waits forever (``EMAIL_TIMEOUT`` is None by
+    default): a stalled mail server would hold a worker, or a request, with it.
+    """
+    timeout = getattr(settings, "EMAIL_TIMEOUT", None) or app_settings.SMTP_TIMEOUT_SECONDS
+    message.connection = get_connection(timeout=float(timeout))
+    message.send()
 
 
 def _render(name: str, context: dict[str, Any]) -> tuple[str, str, str]:

@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from interview_coordinator.models import Profile, known_timezones
+from interview_coordinator.reminders.emails import user_email
 
 REMINDER_TIME_FORMAT = "%H:%M"
 REMINDER_TIME_INPUT_FORMATS = ["%H:%M", "%H:%M:%S"]
@@ -67,8 +68,7 @@ class ProfileSerializer(serializers.ModelSerializer[Profile]):
         return str(profile.user.get_username())
 
     def get_email(self, profile: Profile) -> str:
-        user = profile.user
-        return str(getattr(user, user.get_email_field_name(), "") or "")
+        return user_email(profile.user)
 
 
 class TestEmailQueuedSerializer(serializers.Serializer[dict[str, str]]):

@@ -18,6 +18,7 @@ from interview_coordinator.conf import app_settings
 from interview_coordinator.models import Profile
 from interview_coordinator.queueing import BrokerUnavailable, publish
 from interview_coordinator.ratelimit import check, throttled
+from interview_coordinator.reminders.emails import user_email
 from interview_coordinator.serializers.profile import (
     ProfileSerializer,
     TestEmailQueuedSerializer,
@@ -74,7 +75,7 @@ class TestEmailView(PackageViewMixin, APIView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         user = self.request.user
         assert user.is_authenticated, "guaranteed by the permission classes"
-        recipient = str(getattr(user, user.get_email_field_name(), "") or "")
+        recipient = user_email(user)
         if not recipient:
             raise ValidationError(
                 {"email": [_("Your account has no email address; add one to receive emails.")]}
