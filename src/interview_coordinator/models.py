@@ -78,9 +78,11 @@ class RoundOutcome(models.TextChoices):
 # Longest notes accepted, in characters after cleaning.
 NOTES_MAX_LENGTH = 10_000
 
-# Application statuses that end the process (offer, accepted): the stage
-# becomes "completed". Plain strings, as the fields hold them.
-COMPLETING_STATUSES: frozenset[str] = frozenset({"offer", "accepted"})
+# Application statuses that are offers: they end the process, so the stage
+# becomes "completed", and the dashboard counts them as successes.
+OFFER_STATUSES: frozenset[str] = frozenset(
+    {str(ApplicationStatus.OFFER), str(ApplicationStatus.ACCEPTED)}
+)
 COMPLETED_STAGE = "completed"
 FIRST_STAGE = "applied"
 
@@ -154,7 +156,7 @@ class Interview(models.Model):
         self.company_name = remove_control_characters(self.company_name)
         self.position = remove_control_characters(self.position)
         self.notes = clean_html(self.notes or "")
-        if self.application_status in COMPLETING_STATUSES:
+        if self.application_status in OFFER_STATUSES:
             self.interview_stage = COMPLETED_STAGE
         super().save(*args, **kwargs)
 

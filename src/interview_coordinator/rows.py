@@ -205,10 +205,12 @@ class Rendering:
         return [self.round(row) for row in rows]
 
 
+# Rounds in the order they happen; unscheduled ones last, then by creation.
+ROUND_ORDER = (F("scheduled_date").asc(nulls_last=True), "id")
+
+
 def interview_rounds(interview_id: int) -> list[dict[str, Any]]:
     """The rounds embedded in an interview's detail, in the order they happen: one query."""
     rendering = Rendering()
-    queryset = InterviewRound.objects.filter(interview_id=interview_id).order_by(
-        F("scheduled_date").asc(nulls_last=True), "id"
-    )
+    queryset = InterviewRound.objects.filter(interview_id=interview_id).order_by(*ROUND_ORDER)
     return rendering.rounds(rendering.round_values(queryset))

@@ -11,13 +11,13 @@ from __future__ import annotations
 from django.db.models import F, Q
 
 from interview_coordinator.models import (
+    OFFER_STATUSES,
     ApplicationStatus,
     InterviewStage,
     InterviewStatus,
     RoundOutcome,
 )
 
-OFFER_STATUSES = (ApplicationStatus.OFFER, ApplicationStatus.ACCEPTED)
 RESOLVED_STATUSES = (*OFFER_STATUSES, ApplicationStatus.REJECTED, ApplicationStatus.DECLINED)
 AWAITING_STAGES = (InterviewStage.APPLIED, InterviewStage.SCREENING)
 

@@ -32,6 +32,7 @@ from interview_coordinator.dashboard import conditions
 from interview_coordinator.dashboard.clock import Clock
 from interview_coordinator.dashboard.median import Median
 from interview_coordinator.models import (
+    OFFER_STATUSES,
     ApplicationStatus,
     Interview,
     InterviewStage,
@@ -88,7 +89,7 @@ def _per_application(user: Any, clock: Clock) -> Any:
 
 def _aggregate(user: Any, clock: Clock) -> dict[str, Any]:
     moment = conditions.interview_moment()
-    offers = Q(application_status__in=conditions.OFFER_STATUSES)
+    offers = Q(application_status__in=OFFER_STATUSES)
     week_ends = (*clock.week_starts[1:], clock.week_starts[-1] + datetime.timedelta(weeks=1))
     return dict(
         _per_application(user, clock).aggregate(

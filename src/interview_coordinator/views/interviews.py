@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, Generic, TypeVar
 
 from django.db import transaction
-from django.db.models import F, Model, QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers, viewsets
@@ -27,7 +27,7 @@ from interview_coordinator.models import Interview, InterviewRound
 from interview_coordinator.pagination import ArrayOrPagePagination
 from interview_coordinator.pipeline import check_interview_cap, check_round_cap
 from interview_coordinator.reminders.planning import plan
-from interview_coordinator.rows import Rendering
+from interview_coordinator.rows import ROUND_ORDER, Rendering
 from interview_coordinator.security import log_event
 from interview_coordinator.serializers.interviews import (
     InterviewListSerializer,
@@ -120,7 +120,7 @@ class InterviewRoundViewSet(OwnedRowsViewSet[InterviewRound]):
     def get_queryset(self) -> QuerySet[InterviewRound]:
         own: QuerySet[InterviewRound] = InterviewRound.objects.filter(
             interview__user_id=self.request.user.pk
-        ).order_by(F("scheduled_date").asc(nulls_last=True), "id")
+        ).order_by(*ROUND_ORDER)
         return own
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
