@@ -226,6 +226,20 @@ def test_moving_a_round_to_another_interview_replans_both(auth_client, user, fut
 
 
 @pytest.mark.django_db
+def test_moving_a_round_outside_the_api_replans_both(user, future):
+    first = InterviewFactory(user=user, interview_date=None)
+    second = InterviewFactory(user=user, interview_date=None)
+    round_ = RoundFactory(interview=first, scheduled_date=future)
+
+    moved = InterviewRound.objects.get(pk=round_.pk)
+    moved.interview = second
+    moved.save()
+
+    assert deliveries(first) == []
+    assert [row[0] for row in deliveries(second)] == [future]
+
+
+@pytest.mark.django_db
 def test_a_stage_advance_on_a_cancelled_interview_plans_no_reminder(auth_client, user, future):
     interview = InterviewFactory(user=user, interview_date=future, status="cancelled")
 

@@ -183,6 +183,9 @@ class InterviewRound(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    # The interview the round had when it was read from the database.
+    loaded_interview_id: int | None = None
+
     class Meta:
         verbose_name = _("interview round")
         verbose_name_plural = _("interview rounds")
@@ -200,6 +203,14 @@ class InterviewRound(models.Model):
         """Store clean notes whatever the entry path (API, admin, shell)."""
         self.notes = clean_html(self.notes or "")
         super().save(*args, **kwargs)
+
+    @classmethod
+    def from_db(cls, *args: Any, **kwargs: Any) -> Any:
+        round_ = super().from_db(*args, **kwargs)
+        # Remembered so that saving a round moved to another interview can
+        # re-plan the reminders of the one it left.
+        round_.loaded_interview_id = round_.__dict__.get("interview_id")
+        return round_
 
 
 def default_timezone_name() -> str:

@@ -35,6 +35,13 @@ def plan_round(
     if raw:
         return
     plan(instance.interview.user_id, interview_id=instance.interview_id)
+    left = instance.loaded_interview_id
+    if left is not None and left != instance.interview_id:
+        # Moved: the interview it left loses the reminder of this moment.
+        owner = Interview.objects.filter(pk=left).values_list("user_id", flat=True).first()
+        if owner is not None:
+            plan(owner, interview_id=left)
+    instance.loaded_interview_id = instance.interview_id
 
 
 @receiver(post_delete, sender=InterviewRound, dispatch_uid="interview_coordinator.unplan_round")

@@ -26,7 +26,6 @@ from interview_coordinator.filters import InterviewFilter, InterviewRoundFilter
 from interview_coordinator.models import Interview, InterviewRound
 from interview_coordinator.pagination import ArrayOrPagePagination
 from interview_coordinator.pipeline import check_interview_cap, check_round_cap
-from interview_coordinator.reminders.planning import plan
 from interview_coordinator.rows import ROUND_ORDER, Rendering
 from interview_coordinator.security import log_event
 from interview_coordinator.serializers.interviews import (
@@ -141,12 +140,6 @@ class InterviewRoundViewSet(OwnedRowsViewSet[InterviewRound]):
             target = serializer.validated_data.get("interview")
             instance = serializer.instance
             assert instance is not None, "an update has its instance"
-            previous = instance.interview_id
-            moved = target is not None and target.pk != previous
-            if moved:
+            if target is not None and target.pk != instance.interview_id:
                 check_round_cap(target, "interview")
             serializer.save()
-            if moved:
-                # Saving re-planned the round's new interview; its old one
-                # must lose the reminder of the moment that left it.
-                plan(self.request.user.pk, interview_id=previous)
