@@ -98,7 +98,8 @@ class TestDeliver:
         html = message.get_body(("html",)).get_content()
         assert berlin.strftime("%H:%M") in text
         assert "(Europe/Berlin)" in text
-        assert "On-site" in text
+        assert "Onsite Interview" in text
+        assert "Remote" in text
         assert "Acme &amp; Co" in html
         assert berlin.strftime("%H:%M") in html
         (attachment,) = list(message.iter_attachments())

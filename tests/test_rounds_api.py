@@ -55,7 +55,7 @@ def test_create_read_update_delete(auth_client, interview):
     body = created.json()
     assert set(body) == ROUND_KEYS
     assert body["interview"] == interview.pk
-    assert body["stage_display"] == "Technical"
+    assert body["stage_display"] == "Technical Interview"
     assert body["outcome"] == "pending"
     assert body["outcome_display"] == "Pending"
     assert body["notes"] == "<p>Bring <b>laptop</b></p>"

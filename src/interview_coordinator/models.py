@@ -25,10 +25,10 @@ if TYPE_CHECKING:
 
 
 class InterviewType(models.TextChoices):
-    PHONE = "phone", _("Phone")
+    PHONE = "phone", _("Phone Screen")
     TECHNICAL = "technical", _("Technical")
     BEHAVIORAL = "behavioral", _("Behavioral")
-    FINAL = "final", _("Final")
+    FINAL = "final", _("Final Round")
 
 
 class InterviewStatus(models.TextChoices):
@@ -45,16 +45,16 @@ class Location(models.TextChoices):
 
 class InterviewStage(models.TextChoices):
     APPLIED = "applied", _("Applied")
-    SCREENING = "screening", _("Screening")
-    TECHNICAL = "technical", _("Technical")
-    ONSITE = "onsite", _("On-site")
-    FINAL = "final", _("Final")
+    SCREENING = "screening", _("Phone Screening")
+    TECHNICAL = "technical", _("Technical Interview")
+    ONSITE = "onsite", _("Onsite Interview")
+    FINAL = "final", _("Final Round")
     COMPLETED = "completed", _("Completed")
 
 
 class ApplicationStatus(models.TextChoices):
-    IN_PROGRESS = "in_progress", _("In progress")
-    OFFER = "offer", _("Offer")
+    IN_PROGRESS = "in_progress", _("In Progress")
+    OFFER = "offer", _("Offer Received")
     ACCEPTED = "accepted", _("Accepted")
     REJECTED = "rejected", _("Rejected")
     DECLINED = "declined", _("Declined")
@@ -62,10 +62,10 @@ class ApplicationStatus(models.TextChoices):
 
 
 class RoundStage(models.TextChoices):
-    SCREENING = "screening", _("Screening")
-    TECHNICAL = "technical", _("Technical")
-    ONSITE = "onsite", _("On-site")
-    FINAL = "final", _("Final")
+    SCREENING = "screening", _("Phone Screening")
+    TECHNICAL = "technical", _("Technical Interview")
+    ONSITE = "onsite", _("Onsite Interview")
+    FINAL = "final", _("Final Round")
 
 
 class RoundOutcome(models.TextChoices):

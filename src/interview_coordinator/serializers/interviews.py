@@ -126,6 +126,11 @@ class InterviewSerializer(serializers.ModelSerializer[Interview]):
     interview_type = OptionalChoiceField(InterviewType.choices)
     status = OptionalChoiceField(InterviewStatus.choices)
     location = OptionalChoiceField(Location.choices)
+    application_date = serializers.DateField(
+        allow_null=True,
+        required=False,
+        help_text=_("Absent or null: the day the application was created, in the user's timezone."),
+    )
     notes = SafeHTMLField(max_length=NOTES_MAX_LENGTH, required=False)
     days_in_pipeline = serializers.IntegerField(
         read_only=True, help_text=_("Days since the application date.")
@@ -148,19 +153,31 @@ class InterviewSerializer(serializers.ModelSerializer[Interview]):
             )
         return value
 
+    def validate_application_date(self, value: datetime.date | None) -> datetime.date:
+        """The original front end sends null when the user gave no date: store the creation day.
+
+        The column stays a plain date, so lists, filters, ordering and the
+        statistics never meet an application without one.
+        """
+        return value if value is not None else self.creation_day()
+
     def create(self, validated_data: dict[str, Any]) -> Interview:
-        # "Applied today" means the user's today, not the server's.
-        validated_data.setdefault("application_date", self.users_today())
+        validated_data.setdefault("application_date", self.creation_day())
         interview = super().create(validated_data)
         record_stage_round(interview, FIRST_STAGE)
         return interview
 
-    def users_today(self) -> datetime.date:
+    def creation_day(self) -> datetime.date:
+        """The day the application was (or is being) created, in the user's timezone.
+
+        "Applied today" means the user's today, not the server's.
+        """
+        created = self.instance.created_at if self.instance is not None else timezone.now()
         try:
             zone = request_user_timezone(self.context["request"])
         except (ZoneInfoNotFoundError, ValueError):
-            return timezone.localdate()
-        return timezone.localdate(timezone=zone)
+            return timezone.localdate(created)
+        return timezone.localdate(created, timezone=zone)
 
     def update(self, instance: Interview, validated_data: dict[str, Any]) -> Interview:
         previous_stage = instance.interview_stage
