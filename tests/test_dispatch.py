@@ -12,6 +12,7 @@ import logging
 import threading
 from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
 from django.core import mail
 from django.core.management import call_command
@@ -34,6 +35,13 @@ def due_interview(user, hours_ahead=3, **fields):
     """An interview a few hours ahead: its reminder (one day before) is due at once."""
     moment = (timezone.now() + hours_ahead * HOUR).replace(microsecond=0)
     return InterviewFactory(user=user, interview_date=moment, **fields)
+
+
+def calendar_uid(message):
+    (attachment,) = list(message.iter_attachments())
+    ics = attachment.get_content()
+    (event,) = icalendar.Calendar.from_ical(ics).walk("VEVENT")
+    return str(event["UID"])
 
 
 def run_scan():
@@ -112,6 +120,67 @@ class TestDeliver:
         row = ReminderDelivery.objects.get()
         assert (row.status, row.attempts) == (DeliveryStatus.SENT, 1)
         assert row.sent_at is not None
+
+    def test_a_non_ascii_subject_decodes_exactly_as_written(self, user, smtp):
+        due_interview(
+            user, company_name="Société Générale Investissements", position="Ingénieure logicielle"
+        )
+        assert run_scan() == ["sent"]
+        (message,) = smtp.messages
+        assert message["Subject"].startswith(
+            "Reminder: Société Générale Investissements — Ingénieure logicielle"
+        )
+
+    def test_a_send_after_a_failed_attempt_clears_the_error(self, user, smtp, settings):
+        settings.INTERVIEW_COORDINATOR = {"REMINDER_RETRY_BACKOFF_SECONDS": 0}
+        smtp.fail(1)
+        due_interview(user)
+        assert run_scan() == ["pending"]
+        assert "451" in ReminderDelivery.objects.get().last_error
+        assert run_scan() == ["sent"]
+        row = ReminderDelivery.objects.get()
+        assert (row.status, row.last_error) == (DeliveryStatus.SENT, "")
+
+    def test_the_message_id_names_the_delivery_and_the_sites_domain(self, user, smtp):
+        due_interview(user)
+        assert run_scan() == ["sent"]
+        (message,) = smtp.messages
+        assert (
+            message["Message-ID"] == f"<reminder-{ReminderDelivery.objects.get().pk}@example.com>"
+        )
+
+    def test_the_calendar_uid_stays_when_the_moment_moves_and_has_a_domain(
+        self, user, smtp, auth_client
+    ):
+        profile = Profile.objects.for_user(user)
+        profile.reminder_days_before = 7
+        profile.save()
+        interview = due_interview(user, hours_ahead=24 * 5)
+        assert run_scan() == ["sent"]
+        response = auth_client.patch(
+            f"/api/interviews/{interview.pk}/",
+            {"interview_date": (interview.interview_date + HOUR).isoformat()},
+            format="json",
+        )
+        assert response.status_code == 200
+        assert run_scan() == ["sent"]
+        first, moved = (calendar_uid(message) for message in smtp.messages)
+        assert first == moved == f"interview-{interview.pk}@example.com"
+
+    def test_a_rounds_own_moment_has_the_rounds_uid(self, user, smtp):
+        interview = InterviewFactory(user=user, interview_date=None)
+        moment = (timezone.now() + 3 * HOUR).replace(microsecond=0)
+        round_ = RoundFactory(interview=interview, scheduled_date=moment)
+        assert run_scan() == ["sent"]
+        (message,) = smtp.messages
+        assert calendar_uid(message) == f"round-{round_.pk}@example.com"
+
+    def test_an_inactive_user_is_sent_nothing(self, user, smtp):
+        due_interview(user)
+        # Without signals, as a bulk update or another application would.
+        type(user).objects.filter(pk=user.pk).update(is_active=False)
+        assert run_scan() == ["cancelled"]
+        assert smtp.messages == []
 
     def test_is_never_sent_twice(self, user, smtp):
         due_interview(user)

@@ -73,6 +73,29 @@ class TestPlanning:
         round_.save()
         assert deliveries(interview) == []
 
+    def test_an_inactive_user_gets_no_reminders(self, make_user, future):
+        user = make_user("inactive", is_active=False)
+        InterviewFactory(user=user, interview_date=future)
+        assert deliveries() == []
+
+    def test_deactivating_a_user_cancels_their_reminders_and_reactivating_plans_them(
+        self, user, future
+    ):
+        InterviewFactory(user=user, interview_date=future)
+        user.is_active = False
+        user.save()
+        assert deliveries() == []
+        user.is_active = True
+        user.save()
+        assert deliveries() == [(future, at_nine_days_before(future), DeliveryStatus.PENDING)]
+
+    def test_deleting_a_user_deletes_their_deliveries(self, user, other_user, future):
+        InterviewFactory(user=user, interview_date=future)
+        InterviewFactory(user=other_user, interview_date=future)
+        user.delete()
+        assert ReminderDelivery.objects.filter(interview__user=other_user).count() == 1
+        assert ReminderDelivery.objects.count() == 1
+
     def test_deleting_a_round_cancels_its_reminder(self, user, future):
         interview = InterviewFactory(user=user, interview_date=future)
         round_ = RoundFactory(interview=interview, scheduled_date=future + DAY)

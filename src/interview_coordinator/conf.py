@@ -61,6 +61,9 @@ DEFAULTS: dict[str, Any] = {
     # SMTP timeout of reminder and test emails when the host sets no EMAIL_TIMEOUT:
     # a send holds its delivery's row lock, so it must not wait forever.
     "SMTP_TIMEOUT_SECONDS": 30.0,
+    # Domain part of calendar UIDs and reminder Message-IDs; None takes the
+    # domain of the sender address. Keep it once chosen: calendars match on it.
+    "ID_DOMAIN": None,
     # Seconds to wait for the Celery broker before answering 503.
     "BROKER_TIMEOUT_SECONDS": 1.0,
 }

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_init, post_save
 from django.dispatch import receiver
 
 from interview_coordinator.models import Interview, InterviewRound, Profile
@@ -68,3 +69,33 @@ def plan_profile(
     if raw:
         return
     plan(instance.user_id, profile=instance)
+
+
+# The account state a user instance was loaded or last saved with.
+LOADED_ACTIVE = "_interview_coordinator_loaded_active"
+
+
+@receiver(
+    post_init, sender=settings.AUTH_USER_MODEL, dispatch_uid="interview_coordinator.user_init"
+)
+def remember_active(sender: type[Any], instance: Any, **kwargs: Any) -> None:
+    setattr(instance, LOADED_ACTIVE, getattr(instance, "is_active", True))
+
+
+@receiver(
+    post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="interview_coordinator.plan_user"
+)
+def plan_user(
+    sender: type[Any], instance: Any, raw: bool = False, created: bool = False, **kwargs: Any
+) -> None:
+    """Re-plan a user's reminders when the account was deactivated or reactivated.
+
+    A deactivated account gets no reminders; a reactivated one gets them back.
+    Other saves (``last_login`` on every login, a password change) plan nothing.
+    """
+    active = getattr(instance, "is_active", True)
+    changed = getattr(instance, LOADED_ACTIVE, active) != active
+    setattr(instance, LOADED_ACTIVE, active)
+    if raw or created or not changed:
+        return
+    plan(instance.pk)

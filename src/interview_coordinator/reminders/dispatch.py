@@ -162,9 +162,7 @@ def deliver(delivery_id: int) -> str:
             zone=ZoneInfo(Preferences.of(profile).timezone),
         )
         try:
-            message = reminder_email(
-                content, recipient, user.get_username(), uid=f"ic-delivery-{delivery.pk}"
-            )
+            message = reminder_email(content, recipient, user.get_username(), delivery.pk)
             send(message)
         except OSError as exc:  # smtplib's errors included: the server may recover
             return _record_failure(delivery, f"{exc.__class__.__name__}: {exc}")
@@ -176,6 +174,7 @@ def deliver(delivery_id: int) -> str:
         delivery.status = str(DeliveryStatus.SENT)
         delivery.attempts += 1
         delivery.sent_at = timezone.now()
-        delivery.save(update_fields=["status", "attempts", "sent_at"])
+        delivery.last_error = ""
+        delivery.save(update_fields=["status", "attempts", "sent_at", "last_error"])
     logger.info("Reminder delivery %s sent", delivery_id)
     return "sent"

@@ -7,28 +7,36 @@ can override them; times are shown in the user's own timezone.
 from __future__ import annotations
 
 import datetime
+import email.message
 from dataclasses import dataclass
+from email.header import Header
+from email.policy import Compat32
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import icalendar
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from interview_coordinator.calendar import (
+    DEFAULT_DURATION,
+    calendar_bytes,
+    event,
+    event_uid,
+    id_domain,
+    sender_address,
+)
 from interview_coordinator.conf import app_settings
 from interview_coordinator.models import Interview, InterviewRound
 
 TEMPLATE_DIR = "interview_coordinator/emails"
-# Length of the calendar event when the round gives no duration.
-DEFAULT_DURATION = datetime.timedelta(hours=1)
 ICS_FILENAME = "interview.ics"
 ICS_MIMETYPE = "text/calendar"
 
 
 def sender() -> str:
-    return str(app_settings.REMINDER_FROM_EMAIL or settings.DEFAULT_FROM_EMAIL)
+    return sender_address()
 
 
 def user_email(user: Any) -> str:
@@ -78,27 +86,51 @@ class ReminderContent:
         stage = f" ({self.round.get_stage_display()})" if self.round is not None else ""
         return f"{self.interview.company_name} — {self.interview.position}{stage}"
 
+    @property
+    def uid(self) -> str:
+        return event_uid(self.interview, self.round, self.moment)
 
-def calendar_file(content: ReminderContent, uid: str) -> bytes:
+
+def calendar_file(content: ReminderContent) -> bytes:
     """The moment as an iCalendar event, so the user can add it in one click."""
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//django-interview-coordinator//reminders//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    event = icalendar.Event()
-    event.add("uid", uid)
-    event.add("summary", content.title)
-    event.add("dtstart", content.moment.astimezone(datetime.timezone.utc))
-    event.add("dtend", (content.moment + content.duration).astimezone(datetime.timezone.utc))
-    event.add("dtstamp", datetime.datetime.now(datetime.timezone.utc))
-    if content.interview.location:
-        event.add("location", content.interview.get_location_display())
-    calendar.add_component(event)
-    return bytes(calendar.to_ical())
+    location = content.interview.get_location_display() if content.interview.location else ""
+    return calendar_bytes(
+        event(content.uid, content.title, content.moment, content.duration, str(location))
+    )
+
+
+class Email(EmailMultiAlternatives):
+    """A multipart email whose non-ASCII subject decodes exactly as it was written.
+
+    Django 5.2 encodes such a subject without telling the encoder the header's
+    name, so the ``Subject:`` line is folded before its first word and readers
+    decode it with a leading space. The header is set again as a ``Header``
+    that knows its name, past Django's ``__setitem__``, which would turn it
+    back into text. (Django 6 builds messages with the modern email policy,
+    which folds right.)
+    """
+
+    def message(self, *args: Any, **kwargs: Any) -> Any:
+        message = super().message(*args, **kwargs)
+        subject = str(self.subject)
+        if isinstance(message.policy, Compat32) and not subject.isascii():
+            del message["Subject"]
+            header = Header(subject, "utf-8", header_name="Subject")
+            email.message.Message.__setitem__(message, "Subject", header)
+        return message
+
+
+def message_id(delivery_id: int) -> str:
+    """The Message-ID of a delivery: the same on every attempt, from every worker.
+
+    A retry after an attempt whose answer was lost carries the same id, so
+    mail systems that drop duplicate Message-IDs deliver it once.
+    """
+    return f"<reminder-{delivery_id}@{id_domain()}>"
 
 
 def reminder_email(
-    content: ReminderContent, recipient: str, username: str, uid: str
+    content: ReminderContent, recipient: str, username: str, delivery_id: int
 ) -> EmailMultiAlternatives:
     context = {
         "username": username,
@@ -111,14 +143,16 @@ def reminder_email(
     # Templates show datetimes in the current timezone: make it the user's.
     with timezone.override(content.zone):
         subject, text, html = _render("reminder", context)
-    message = EmailMultiAlternatives(subject, text, sender(), [recipient])
+    message = Email(
+        subject, text, sender(), [recipient], headers={"Message-ID": message_id(delivery_id)}
+    )
     message.attach_alternative(html, "text/html")
-    message.attach(ICS_FILENAME, calendar_file(content, uid), ICS_MIMETYPE)
+    message.attach(ICS_FILENAME, calendar_file(content), ICS_MIMETYPE)
     return message
 
 
 def test_email(recipient: str, username: str) -> EmailMultiAlternatives:
     subject, text, html = _render("test_email", {"username": username})
-    message = EmailMultiAlternatives(subject, text, sender(), [recipient])
+    message = Email(subject, text, sender(), [recipient])
     message.attach_alternative(html, "text/html")
     return message

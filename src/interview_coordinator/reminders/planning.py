@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -108,12 +109,29 @@ def planned_sends(
     return {moment: send_time(moment[1], preferences) for moment in moments}
 
 
+def active_user(prefix: str) -> Q:
+    """The owner's account is active; ``prefix`` reaches the user from the model queried.
+
+    A deactivated account gets nothing. A user model without ``is_active``
+    (``AbstractBaseUser`` makes it a constant ``True``) has only active users.
+    """
+    user_fields = {field.name for field in get_user_model()._meta.get_fields()}
+    return Q(**{f"{prefix}is_active": True}) if "is_active" in user_fields else Q()
+
+
 def _moments_query(interview_filter: Q, round_filter: Q, now: datetime.datetime) -> set[Moment]:
+    # The owner's is_active is joined into both reads, so checking it costs no query.
     interviews = Interview.objects.filter(
-        interview_filter, status=InterviewStatus.SCHEDULED, interview_date__gt=now
+        interview_filter,
+        active_user("user__"),
+        status=InterviewStatus.SCHEDULED,
+        interview_date__gt=now,
     ).values_list("pk", "status", "interview_date")
     rounds = InterviewRound.objects.filter(
-        round_filter, outcome=RoundOutcome.PENDING, scheduled_date__gt=now
+        round_filter,
+        active_user("interview__user__"),
+        outcome=RoundOutcome.PENDING,
+        scheduled_date__gt=now,
     ).values_list("interview_id", "scheduled_date")
     return scheduled_moments(interviews, rounds, now)
 
