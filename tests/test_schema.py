@@ -145,22 +145,32 @@ def test_limits_appear_in_the_schema(schema):
 
 
 SERVE_SCRIPT = """
-import json, django
+import json, re, django
 django.setup()
+from django.contrib.staticfiles import finders
 from django.test import Client
 client = Client(HTTP_HOST="localhost")
 schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
-docs = client.get("/api/docs/")
+pages = {url: client.get(url) for url in ("/api/docs/", "/api/redoc/")}
+assets = {
+    url: re.findall(rb'(?:src|href)="([^"]+)"|import\\(?"([^"]+)"', page.content)
+    for url, page in pages.items()
+}
+assets = {url: [a.decode() for pair in found for a in pair if a] for url, found in assets.items()}
+static = [a for found in assets.values() for a in found if a.startswith("/static/")]
 print(json.dumps({
     "schema_status": schema.status_code,
     "paths": sorted(json.loads(schema.content)["paths"]),
-    "docs_status": docs.status_code,
-    "docs_has_swagger": b"swagger-ui" in docs.content,
+    "page_statuses": [page.status_code for page in pages.values()],
+    "docs_has_swagger": b"swagger-ui" in pages["/api/docs/"].content,
+    "external": [a for found in assets.values() for a in found if "//" in a],
+    "static": static,
+    "missing": [a for a in static if not finders.find(a.removeprefix("/static/"))],
 }))
 """
 
 
-def test_the_example_project_serves_the_schema_and_docs():
+def test_the_example_project_serves_the_schema_and_docs_offline():
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.dev",
@@ -181,11 +191,17 @@ def test_the_example_project_serves_the_schema_and_docs():
     served = json.loads(result.stdout.strip().splitlines()[-1])
     assert served["schema_status"] == 200
     assert set(ENDPOINTS) <= set(served["paths"])
-    assert served["docs_status"] == 200
+    assert served["page_statuses"] == [200, 200]
     assert served["docs_has_swagger"]
+    # Swagger UI and ReDoc come from the project's own static files, not a CDN.
+    assert served["external"] == []
+    assert any("swagger-ui-bundle" in a for a in served["static"])
+    assert any("redoc" in a for a in served["static"])
+    assert served["missing"] == []
 
 
 WHOLE_API = {
+    "/api/": {"get"},
     "/api/auth/registration/": {"post"},
     "/api/auth/login/": {"post"},
     "/api/auth/logout/": {"post"},

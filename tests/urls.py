@@ -5,5 +5,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("interview_coordinator.schema_urls")),
     path("api/", include("interview_coordinator.urls")),
 ]

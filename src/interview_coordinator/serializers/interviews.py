@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from interview_coordinator.ids import ID_MAX_DIGITS
 from interview_coordinator.models import (
     FIRST_STAGE,
     NOTES_MAX_LENGTH,
@@ -60,6 +61,7 @@ class OwnInterviewField(serializers.PrimaryKeyRelatedField[Interview]):
     default_error_messages = {
         "does_not_exist": _("No interview {pk_value} among yours."),
         "incorrect_type": _("Expected an interview id (an integer), got {data_type}."),
+        "too_large": _("No interview has an id that large."),
     }
 
     def get_queryset(self) -> QuerySet[Interview]:
@@ -72,6 +74,8 @@ class OwnInterviewField(serializers.PrimaryKeyRelatedField[Interview]):
         is_digits = isinstance(data, str) and data.isascii() and data.isdigit()
         if not is_integer and not is_digits:
             self.fail("incorrect_type", data_type=type(data).__name__)
+        if len(str(data)) > ID_MAX_DIGITS:
+            self.fail("too_large")
         try:
             return super().to_internal_value(data)
         except serializers.ValidationError:

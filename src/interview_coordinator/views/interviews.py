@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from interview_coordinator.filters import InterviewFilter, InterviewRoundFilter
+from interview_coordinator.ids import ID_PATTERN
 from interview_coordinator.models import Interview, InterviewRound
 from interview_coordinator.pagination import ArrayOrPagePagination
 from interview_coordinator.pipeline import check_interview_cap, check_round_cap
@@ -42,7 +43,7 @@ RowT = TypeVar("RowT")
 class OwnedRowsViewSet(PackageViewMixin, viewsets.ModelViewSet[ModelT], Generic[ModelT]):
     """What the interviews and rounds endpoints share: bounded input, filters, pages, 404s."""
 
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = ID_PATTERN
     pagination_class = ArrayOrPagePagination
     filter_backends = [DjangoFilterBackend]
 

@@ -1,0 +1,91 @@
+"""The include's root, an index of the endpoints, and the JSON 404 of every other path under it.
+
+A client (or a person with a browser) that opens the include's root finds
+every endpoint from there. A path under the include that names nothing
+answers a JSON 404 like the API's other errors, not the host's HTML page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import NoReverseMatch, Resolver404, resolve
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from interview_coordinator.views.base import PackageViewMixin
+
+# What the index lists: key -> URL name. Names missing from the include the
+# request came through (the auth endpoints, for a host that includes the
+# core URLs alone) are left out.
+ENDPOINTS = {
+    "interviews": "interview-list",
+    "rounds": "round-list",
+    "dashboard-stats": "dashboard-stats",
+    "profile": "profile",
+    "test-email": "profile-test-email",
+    "registration": "rest_register",
+    "login": "rest_login",
+    "logout": "rest_logout",
+    "user": "rest_user_details",
+    "token-refresh": "token_refresh",
+    "password-change": "rest_password_change",
+    "password-reset": "rest_password_reset",
+    "password-reset-confirm": "rest_password_reset_confirm",
+}
+
+# The schema pages live in an include of their own (``schema_urls``), listed
+# when the host mounts it.
+SCHEMA_PAGES = {
+    "schema": "interview_coordinator_schema:schema",
+    "docs": "interview_coordinator_schema:swagger-ui",
+    "redoc": "interview_coordinator_schema:redoc",
+}
+
+
+@extend_schema(
+    responses=OpenApiResponse(OpenApiTypes.OBJECT, description="Endpoint names and their URLs."),
+    tags=["index"],
+)
+class ApiIndexView(PackageViewMixin, APIView):
+    """The endpoints of the API, by name, as absolute URLs; open to anyone."""
+
+    def get_permissions(self) -> list[BasePermission]:
+        return [AllowAny()]
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        match = request.resolver_match
+        namespace = f"{match.namespace}:" if match and match.namespace else ""
+        names = {key: namespace + name for key, name in ENDPOINTS.items()}
+        index = {}
+        for key, name in {**names, **SCHEMA_PAGES}.items():
+            try:
+                index[key] = reverse(name, request=request)
+            except NoReverseMatch:
+                continue
+        return Response(index)
+
+
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """Answer a path under the include that names nothing.
+
+    Being matched, such a path no longer gets the redirect that Django's
+    ``CommonMiddleware`` gives a URL missing its trailing slash, so the
+    redirect is given here when the path with a slash names an endpoint.
+    """
+    if settings.APPEND_SLASH and not request.path_info.endswith("/"):
+        try:
+            with_slash = resolve(request.path_info + "/", getattr(request, "urlconf", None))
+        except Resolver404:
+            with_slash = None
+        if with_slash is not None and with_slash.func is not not_found:
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+    return JsonResponse({"detail": _("Not found.")}, status=404)
