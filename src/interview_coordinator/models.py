@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from interview_coordinator.sanitize import (
-    clean_html,
+    clean_html_once,
     remove_control_characters,
     validate_plain_text,
 )
@@ -155,7 +155,7 @@ class Interview(models.Model):
         """Store clean text and a consistent stage whatever the entry path (API, admin, shell)."""
         self.company_name = remove_control_characters(self.company_name)
         self.position = remove_control_characters(self.position)
-        self.notes = clean_html(self.notes or "")
+        self.notes = clean_html_once(self.notes or "")
         if self.application_status in OFFER_STATUSES:
             self.interview_stage = COMPLETED_STAGE
         super().save(*args, **kwargs)
@@ -201,7 +201,7 @@ class InterviewRound(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Store clean notes whatever the entry path (API, admin, shell)."""
-        self.notes = clean_html(self.notes or "")
+        self.notes = clean_html_once(self.notes or "")
         super().save(*args, **kwargs)
 
     @classmethod
