@@ -6,6 +6,7 @@ never a write — whichever of the package's views receives them.
 """
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
@@ -54,11 +55,15 @@ def state(user):
     )
 
 
+def parsing_targets(targets):
+    """The targets that parse a body: the test-email endpoint takes none and never reads one."""
+    test_email = reverse("interview_coordinator:profile-test-email")
+    return [target for target in targets if target[1] != test_email]
+
+
 def test_deeply_nested_json_is_400_everywhere(auth_client, user, targets):
     before = state(user)
-    # The test-email endpoint takes no body and never parses one.
-    test_email = reverse("interview_coordinator:profile-test-email")
-    for method, url in (target for target in targets if target[1] != test_email):
+    for method, url in parsing_targets(targets):
         response = getattr(auth_client, method)(url, DEEP_JSON, content_type="application/json")
         assert response.status_code == 400, (method, url, response.status_code)
         assert "detail" in response.json()
@@ -73,4 +78,37 @@ def test_bodies_over_the_upload_limit_are_413_everywhere(auth_client, user, targ
         response = getattr(auth_client, method)(url, body, content_type="application/json")
         assert response.status_code == 413, (method, url, response.status_code)
         assert "detail" in response.json()
+    assert state(user) == before
+
+
+@override_settings(DATA_UPLOAD_MAX_NUMBER_FIELDS=10)
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "multipart/form-data"]
+)
+def test_too_many_fields_are_a_json_400_everywhere(auth_client, user, targets, content_type):
+    before = state(user)
+    fields = {f"field{number}": "x" for number in range(20)}
+    for method, url in parsing_targets(targets):
+        if content_type.startswith("multipart"):
+            response = getattr(auth_client, method)(url, fields, format="multipart")
+        else:
+            body = "&".join(f"{name}={value}" for name, value in fields.items())
+            response = getattr(auth_client, method)(url, body, content_type=content_type)
+        assert response.status_code == 400, (method, url, response.status_code)
+        assert response["Content-Type"] == "application/json", (method, url, response.content)
+        assert "detail" in response.json(), (method, url)
+    assert state(user) == before
+
+
+@override_settings(DATA_UPLOAD_MAX_NUMBER_FILES=2)
+def test_too_many_files_are_a_json_400_everywhere(auth_client, user, targets):
+    before = state(user)
+    files = {f"file{number}": SimpleUploadedFile(f"{number}.txt", b"x") for number in range(5)}
+    for method, url in parsing_targets(targets):
+        for upload in files.values():
+            upload.seek(0)
+        response = getattr(auth_client, method)(url, files, format="multipart")
+        assert response.status_code == 400, (method, url, response.status_code)
+        assert response["Content-Type"] == "application/json", (method, url, response.content)
+        assert "detail" in response.json(), (method, url)
     assert state(user) == before
