@@ -1,7 +1,13 @@
 """Profile settings over HTTP: defaults, validation of every field, no partial writes."""
 
+import threading
+import time
+
 import pytest
+from django import db
+from django.db import transaction
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from interview_coordinator.models import Profile, ReminderDelivery
 from tests.factories import InterviewFactory
@@ -129,3 +135,67 @@ class TestWrite:
     def test_an_unsupported_content_type_is_a_415(self, auth_client):
         response = auth_client.generic("PATCH", URL, "timezone=UTC", content_type="text/plain")
         assert response.status_code == 415
+
+
+def sessions_waiting_for_a_lock():
+    with db.connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    db.connection.vendor != "postgresql", reason="needs concurrent transactions (PostgreSQL)"
+)
+def test_concurrent_patches_of_different_fields_both_stay(user):
+    """Two PATCHes read the profile while a third transaction holds its row, then both write.
+
+    The holder makes the interleaving deterministic: both requests are
+    waiting on the row (after reading it, if they read without a lock) before
+    either may write.
+    """
+    profile = Profile.objects.for_user(user)
+    holding, release = threading.Event(), threading.Event()
+    statuses = []
+
+    def hold_the_row():
+        try:
+            with transaction.atomic():
+                Profile.objects.select_for_update().get(pk=profile.pk)
+                holding.set()
+                release.wait(timeout=20)
+        finally:
+            db.connection.close()
+
+    def patch(body):
+        client = APIClient()
+        client.force_authenticate(user)
+        try:
+            statuses.append(client.patch(URL, body, format="json").status_code)
+        finally:
+            db.connection.close()
+
+    holder = threading.Thread(target=hold_the_row)
+    holder.start()
+    assert holding.wait(timeout=10)
+    writers = [
+        threading.Thread(target=patch, args=({"reminder_days_before": 3},)),
+        threading.Thread(target=patch, args=({"timezone": "Asia/Tokyo"},)),
+    ]
+    for writer in writers:
+        writer.start()
+    deadline = time.monotonic() + 10
+    while sessions_waiting_for_a_lock() < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    waiting = sessions_waiting_for_a_lock()
+    release.set()
+    for thread in [holder, *writers]:
+        thread.join(timeout=30)
+
+    assert waiting == 2
+    assert statuses == [200, 200]
+    profile.refresh_from_db()
+    assert (profile.reminder_days_before, profile.timezone) == (3, "Asia/Tokyo")

@@ -64,6 +64,13 @@ class ProfileSerializer(serializers.ModelSerializer[Profile]):
             "timezone",
         ]
 
+    def update(self, instance: Profile, validated_data: dict[str, Any]) -> Profile:
+        """Write only the fields the request carries, so a concurrent write of others stays."""
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        instance.save(update_fields=[*validated_data, "updated_at"])
+        return instance
+
     def get_username(self, profile: Profile) -> str:
         return str(profile.user.get_username())
 

@@ -57,8 +57,18 @@ class ProfileView(PackageViewMixin, APIView):
         return self.update(request, partial=True)
 
     def update(self, request: Request, *, partial: bool) -> Response:
+        """Validate and save under a lock of the profile's row.
+
+        Without the lock, two concurrent writes would both read the old row
+        and the second would put back what the first changed; the serializer
+        also writes only the fields the request carries.
+        """
+        user = request.user
+        assert user.is_authenticated, "guaranteed by the permission classes"
         with transaction.atomic():
-            serializer = ProfileSerializer(self.get_object(), data=request.data, partial=partial)
+            profile = Profile.objects.locked_for_user(user)
+            profile.user = user
+            serializer = ProfileSerializer(profile, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
             serializer.save()
         return Response(serializer.data)
