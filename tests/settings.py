@@ -93,6 +93,18 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 
+# django-ratelimit's windows are aligned on the clock: a one-minute window may
+# close in the middle of a test and hand out a fresh budget. An hour makes that
+# 60 times less likely; tests that need a short window wait for a fresh one.
+INTERVIEW_COORDINATOR = {"AUTH_RATE": "5/h", "LOGIN_ACCOUNT_RATE": "5/h"}
+
+REST_AUTH = {
+    "USE_JWT": True,
+    "TOKEN_MODEL": None,
+    "JWT_AUTH_HTTPONLY": False,
+    "SESSION_LOGIN": False,
+}
+
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", f"{REDIS_URL}/0")
 

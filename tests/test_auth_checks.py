@@ -1,12 +1,27 @@
-"""System checks of the accounts app."""
+"""System checks of the accounts app: rates and the REST_AUTH dict dj-rest-auth reads."""
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
-from interview_coordinator.accounts.checks import check_rates
-from interview_coordinator.ratelimit import Rate
+from interview_coordinator.accounts.checks import check_rates, check_rest_auth
+from interview_coordinator.ratelimit import parse_rate
+
+JWT = {"USE_JWT": True, "TOKEN_MODEL": None, "JWT_AUTH_HTTPONLY": False}
+COOKIES = {
+    "USE_JWT": True,
+    "TOKEN_MODEL": None,
+    "JWT_AUTH_COOKIE": "ic-access",
+    "JWT_AUTH_REFRESH_COOKIE": "ic-refresh",
+    "JWT_AUTH_COOKIE_USE_CSRF": True,
+}
+COOKIE_AUTH = {
+    "AUTHENTICATION_CLASSES": [
+        "dj_rest_auth.jwt_auth.JWTCookieAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ]
+}
 
 
 @pytest.mark.parametrize("key", ["AUTH_RATE", "LOGIN_ACCOUNT_RATE"])
@@ -33,10 +48,53 @@ def test_default_rates_pass():
     ],
 )
 def test_rates_use_django_ratelimit_syntax(text, limit, period):
-    assert Rate.parse(text) == Rate(limit=limit, period=period)
+    assert parse_rate(text) == (limit, period)
 
 
 @pytest.mark.parametrize("text", ["", "5", "5/", "5/x", "-1/m", "0/m", "5/0m", "m/5"])
 def test_malformed_rates_are_refused(text):
     with pytest.raises(ValueError, match="Invalid rate"):
-        Rate.parse(text)
+        parse_rate(text)
+
+
+@pytest.mark.parametrize(
+    ("rest_auth", "package", "expected"),
+    [
+        (JWT, {}, []),
+        (COOKIES, COOKIE_AUTH, []),
+        (None, {}, ["E003"]),
+        ({"USE_JWT": False, "TOKEN_MODEL": None}, {}, ["E003"]),
+        ("USE_JWT", {}, ["E003"]),
+        ({"USE_JWT": True, "JWT_AUTH_HTTPONLY": False}, {}, ["E004"]),
+        ({"USE_JWT": True, "TOKEN_MODEL": None}, {}, ["E005"]),
+        ({**COOKIES, "JWT_AUTH_REFRESH_COOKIE": None}, COOKIE_AUTH, ["E005"]),
+        ({**COOKIES, "JWT_AUTH_COOKIE_USE_CSRF": False}, COOKIE_AUTH, ["E006"]),
+        (COOKIES, {}, ["E007"]),
+    ],
+    ids=[
+        "jwt",
+        "cookies",
+        "missing",
+        "no-jwt",
+        "not-a-dict",
+        "token-model",
+        "httponly-without-cookie",
+        "httponly-without-refresh-cookie",
+        "cookie-without-csrf",
+        "cookie-not-read",
+    ],
+)
+def test_each_way_of_getting_rest_auth_wrong_has_its_id_and_hint(rest_auth, package, expected):
+    with override_settings(REST_AUTH=rest_auth, INTERVIEW_COORDINATOR=package):
+        messages = check_rest_auth(None)
+
+    assert [m.id.rsplit(".", 1)[1] for m in messages] == expected
+    assert all(m.hint for m in messages)
+
+
+def test_a_missing_rest_auth_fails_manage_py_check():
+    with (
+        override_settings(REST_AUTH=None),
+        pytest.raises(SystemCheckError, match=r"interview_coordinator_accounts\.E003"),
+    ):
+        call_command("check")

@@ -25,7 +25,7 @@ def test_missing_rest_framework_is_an_error(settings):
     assert [m.id for m in check_dependencies(None)] == ["interview_coordinator.E002"]
 
 
-@override_settings(INTERVIEW_COORDINATOR={"RATELIMIT_CACHE": "nope"})
+@override_settings(RATELIMIT_USE_CACHE="nope")
 def test_unknown_ratelimit_cache_is_an_error():
     with pytest.raises(SystemCheckError, match=r"interview_coordinator\.E003"):
         call_command("check")

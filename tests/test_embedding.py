@@ -29,6 +29,9 @@ INSTALLED_APPS += [
     "interview_coordinator",
     "interview_coordinator.accounts",
 ]
+REST_AUTH = {{
+    "USE_JWT": True, "TOKEN_MODEL": None, "JWT_AUTH_HTTPONLY": False, "SESSION_LOGIN": False
+}}
 DATABASES = {{
     "default": {{
         "ENGINE": "django.db.backends.postgresql",

@@ -37,7 +37,7 @@ def limits_on_throwaway_redis(settings, throwaway_redis):
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         },
     }
-    settings.INTERVIEW_COORDINATOR = {"RATELIMIT_CACHE": "ratelimit"}
+    settings.RATELIMIT_USE_CACHE = "ratelimit"
 
     return throwaway_redis.stop
 
@@ -69,7 +69,7 @@ def test_login_can_be_configured_to_fail_open(
     api_client, user, settings, limits_on_throwaway_redis
 ):
     limits_on_throwaway_redis()
-    settings.INTERVIEW_COORDINATOR = {"RATELIMIT_CACHE": "ratelimit", "RATELIMIT_FAIL_OPEN": True}
+    settings.INTERVIEW_COORDINATOR = {"RATELIMIT_FAIL_OPEN": True}
 
     assert login(api_client).status_code == 200
 

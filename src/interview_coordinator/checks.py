@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from interview_coordinator.conf import DEFAULTS, REMOVED_SETTINGS, SETTINGS_NAME, app_settings
-from interview_coordinator.ratelimit import Rate
+from interview_coordinator.ratelimit import parse_rate
 
 # Cache backends whose counters live inside one process: rate limits kept
 # there reset per worker, so several workers multiply every limit.
@@ -67,13 +67,13 @@ def check_dependencies(
 def check_shared_cache(
     app_configs: Sequence[AppConfig] | None, **kwargs: Any
 ) -> list[CheckMessage]:
-    alias = app_settings.RATELIMIT_CACHE
+    # django-ratelimit's setting, so that one alias serves it and the package.
+    alias = getattr(settings, "RATELIMIT_USE_CACHE", "default")
     caches = getattr(settings, "CACHES", {})
     if alias not in caches:
         return [
             Error(
-                f"INTERVIEW_COORDINATOR['RATELIMIT_CACHE'] names the cache {alias!r}, "
-                "which is not in CACHES.",
+                f"RATELIMIT_USE_CACHE names the cache {alias!r}, which is not in CACHES.",
                 hint="Name a cache alias defined in CACHES.",
                 id=E003,
             )
@@ -96,7 +96,7 @@ def malformed_rates(names: Sequence[str], check_id: str) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     for name in names:
         try:
-            Rate.parse(getattr(app_settings, name))
+            parse_rate(getattr(app_settings, name))
         except ValueError as exc:
             messages.append(
                 Error(

@@ -32,8 +32,6 @@ DEFAULTS: dict[str, Any] = {
     # Rate limits (django-ratelimit syntax) of the auth endpoints.
     "AUTH_RATE": "5/m",
     "LOGIN_ACCOUNT_RATE": "5/m",
-    # Cache alias holding rate-limit counters; must be shared by all processes.
-    "RATELIMIT_CACHE": "default",
     # What the auth endpoints do when that cache is unreachable: False refuses
     # them with 503 (an attacker who can knock the cache over gains nothing),
     # True lets them through unlimited.
@@ -72,7 +70,8 @@ DEFAULTS: dict[str, Any] = {
 IMPORT_STRINGS = frozenset({"AUTHENTICATION_CLASSES", "PERMISSION_CLASSES"})
 
 # Settings that existed once; naming one is an error rather than silently ignored.
-REMOVED_SETTINGS: frozenset[str] = frozenset()
+# RATELIMIT_CACHE: django-ratelimit's own RATELIMIT_USE_CACHE names the cache.
+REMOVED_SETTINGS: frozenset[str] = frozenset({"RATELIMIT_CACHE"})
 
 
 class AppSettings:

@@ -145,6 +145,14 @@ SPECTACULAR_SETTINGS = {
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
 
+# dj-rest-auth, in the JWT mode the package's auth endpoints answer.
+REST_AUTH = {
+    "USE_JWT": True,
+    "TOKEN_MODEL": None,
+    "JWT_AUTH_HTTPONLY": False,
+    "SESSION_LOGIN": False,
+}
+
 INTERVIEW_COORDINATOR = {
     "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
 }

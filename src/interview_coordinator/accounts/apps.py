@@ -1,4 +1,4 @@
-"""The optional accounts app: JWT auth endpoints, rate limits, password policy.
+"""The optional accounts app: JWT auth endpoints on dj-rest-auth, rate limits, password policy.
 
 It has no models; its label is explicit so that it never collides with a
 host's own ``accounts`` app.
@@ -6,8 +6,21 @@ host's own ``accounts`` app.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
+from django.conf import settings
+from django.core.signals import setting_changed
 from django.utils.translation import gettext_lazy as _
+
+
+def reload_rest_auth(*, setting: str, **kwargs: Any) -> None:
+    """Let ``override_settings(REST_AUTH=...)`` reach dj-rest-auth, which reads it at import."""
+    if setting == "REST_AUTH":
+        from dj_rest_auth.app_settings import api_settings
+
+        api_settings.reload()
+        api_settings._user_settings = getattr(settings, "REST_AUTH", None) or {}
 
 
 class AccountsConfig(AppConfig):
@@ -19,3 +32,5 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from interview_coordinator.accounts import checks  # noqa: F401
+
+        setting_changed.connect(reload_rest_auth)

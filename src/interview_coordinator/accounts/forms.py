@@ -1,9 +1,10 @@
-"""The password-reset email, sent by Django's own form with the package's templates.
+"""Django's password forms, as dj-rest-auth's serializers use them, with the package's rules.
 
-Django's default template links to a ``password_reset_confirm`` URL that an
-API-only host does not have; the package's template gives the front end's
-link when ``PASSWORD_RESET_URL`` is set, and the ``uid`` and ``token`` for
-``auth/password/reset/confirm/`` otherwise.
+A new password passes the package's validators with their messages on the
+first field, and setting it revokes every refresh token. The reset email
+gives the front end's link when ``PASSWORD_RESET_URL`` is set and the
+``uid`` and ``token`` for ``auth/password/reset/confirm/`` otherwise, since an
+API-only host has no ``password_reset_confirm`` page for Django's template.
 """
 
 from __future__ import annotations
@@ -11,10 +12,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.contrib.auth.forms import PasswordResetForm
+from django.conf import settings
+from django.contrib.auth import forms, password_validation
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.template import loader
+from django.utils.translation import gettext_lazy as _
 
+from interview_coordinator.accounts import tokens
 from interview_coordinator.conf import app_settings
 from interview_coordinator.reminders.emails import send
 
@@ -22,14 +28,69 @@ logger = logging.getLogger(__name__)
 
 SUBJECT_TEMPLATE = "interview_coordinator/accounts/password_reset_subject.txt"
 BODY_TEMPLATE = "interview_coordinator/accounts/password_reset_email.txt"
+MISMATCH = _("The two password fields didn't match.")
+
+# When neither INTERVIEW_COORDINATOR nor the host names a validator, an empty
+# AUTH_PASSWORD_VALIDATORS must not mean "any password will do" here.
+DEFAULT_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]
 
 
-class ApiPasswordResetForm(PasswordResetForm):
-    """Django's form, sending with the package's SMTP timeout.
+def password_validators() -> list[Any] | None:
+    """The validators to apply; None means the host's, which Django builds once."""
+    config = app_settings.PASSWORD_VALIDATORS
+    if config is None and settings.AUTH_PASSWORD_VALIDATORS:
+        return None
+    return list(password_validation.get_password_validators(config or DEFAULT_PASSWORD_VALIDATORS))
 
-    Without it a stalled mail server would hold the API worker, and only for
-    addresses that have an account.
+
+def password_errors(password: str, user: Any) -> list[str]:
+    try:
+        password_validation.validate_password(password, user, password_validators())
+    except ValidationError as exc:
+        return [str(message) for message in exc.messages]
+    return []
+
+
+def replace_password(user: Any, password: str) -> int:
+    """Set a new password and revoke every refresh token, together; the number revoked.
+
+    Whoever knew the old password may hold a token issued before the change.
     """
+    with transaction.atomic():
+        user.set_password(password)
+        user.save()
+        revoked: int = tokens.revoke_all(user)
+    return revoked
+
+
+class SetPasswordForm(forms.SetPasswordForm):  # type: ignore[type-arg]
+    """Django's form, with the package's validators and token revocation."""
+
+    error_messages = {"password_mismatch": MISMATCH}
+    revoked = 0
+
+    def clean(self) -> dict[str, Any]:
+        self.validate_passwords("new_password1", "new_password2")
+        password = self.cleaned_data.get("new_password1")
+        for message in password_errors(password, self.user) if password else []:
+            self.add_error("new_password1", message)
+        return self.cleaned_data
+
+    def save(self, commit: bool = True) -> Any:
+        self.revoked = replace_password(self.user, self.cleaned_data["new_password1"])
+        return self.user
+
+
+class PasswordResetForm(forms.PasswordResetForm):
+    """Django's form, sending with the package's SMTP timeout and templates."""
 
     def send_mail(
         self,
@@ -47,14 +108,10 @@ class ApiPasswordResetForm(PasswordResetForm):
             if url
             else ""
         )
-        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
-        body = loader.render_to_string(email_template_name, context)
-        message = EmailMultiAlternatives(subject, body, from_email, [to_email])
-        if html_email_template_name is not None:
-            html = loader.render_to_string(html_email_template_name, context)
-            message.attach_alternative(html, "text/html")
+        subject = "".join(loader.render_to_string(SUBJECT_TEMPLATE, context).splitlines())
+        body = loader.render_to_string(BODY_TEMPLATE, context)
         try:
-            send(message)
+            send(EmailMultiAlternatives(subject, body, from_email, [to_email]))
         except Exception:
             # As Django's form: the answer must not tell whether the address is known.
             logger.exception("Failed to send a password reset email to user %s", context["user"].pk)

@@ -1,41 +1,48 @@
-"""Request and response bodies of the auth endpoints.
+"""dj-rest-auth's serializers on the host's user model, with the package's rules.
 
 Field names and shapes are dj-rest-auth's (``password1``/``password2``,
-``new_password1``/``new_password2``, ``uid``/``token``, ``{access, refresh,
-user}``), so front ends written for it keep working. dj-rest-auth's own
-serializers cannot be imported without a token model configured in the
-host's ``REST_AUTH`` setting, which the package must not require, so these
-are written here on the host's user model and password validators.
+``new_password1``/``new_password2``, ``uid``/``token``). Every text field
+refuses what the hashers and the database cannot encode, with a 400.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from django.conf import settings
-from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.tokens import default_token_generator
+from dj_rest_auth import serializers as rest_auth
+from dj_rest_auth.app_settings import api_settings as rest_auth_settings
+from dj_rest_auth.jwt_auth import CookieTokenRefreshSerializer
+from django.contrib.auth import authenticate, get_user_model, update_session_auth_hash
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import models
-from django.utils.encoding import force_str
-from django.utils.http import urlsafe_base64_decode
+from django.db import IntegrityError, transaction
+from django.db.models import CharField
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken
 
+from interview_coordinator.accounts import forms, tokens
 from interview_coordinator.conf import app_settings
+from interview_coordinator.ratelimit import enforce
+from interview_coordinator.security import log_event
 
-# New passwords are capped like dj-rest-auth's; a login password may be
-# longer, so that accounts created elsewhere can still sign in.
-NEW_PASSWORD_MAX_LENGTH = 128
+# A login password may be longer than a new one, so that accounts created
+# elsewhere can still sign in.
 LOGIN_PASSWORD_MAX_LENGTH = 4096
+USERNAME_TAKEN = _("A user with that username already exists.")
+EMAIL_TAKEN = _("A user with that email address already exists.")
+
+
+class DetailSerializer(serializers.Serializer[Any]):
+    """The answer of logout and the password endpoints: a message for the person."""
+
+    detail = serializers.CharField(read_only=True)
 
 
 class TextField(serializers.CharField):
-    """A CharField that refuses text the database and hashers cannot encode.
-
-    JSON may carry lone surrogates (``"\\ud800"``); left in, they fail deep in
-    the password hasher or the database driver as a 500.
-    """
+    """A CharField that refuses lone surrogates, which would fail as a 500 deeper down."""
 
     default_error_messages = {"encoding": _("Text contains characters that are not valid.")}
 
@@ -48,238 +55,228 @@ class TextField(serializers.CharField):
         return value
 
 
-class PasswordField(TextField):
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", NEW_PASSWORD_MAX_LENGTH)
-        super().__init__(
-            write_only=True, trim_whitespace=False, style={"input_type": "password"}, **kwargs
-        )
+def password_field(max_length: int = 128, **kwargs: Any) -> TextField:
+    return TextField(max_length=max_length, write_only=True, trim_whitespace=False, **kwargs)
 
 
-def username_field() -> str:
-    return str(get_user_model().USERNAME_FIELD)
-
-
-def email_field() -> str:
-    return str(get_user_model().get_email_field_name())
-
-
-def user_fields() -> list[str]:
-    """dj-rest-auth's user shape, limited to the fields the host's user model has."""
+def model_field(kind: str) -> str:
     model = get_user_model()
-    names = {field.name for field in model._meta.get_fields()}
-    wanted = [model.USERNAME_FIELD, model.get_email_field_name(), "first_name", "last_name"]
-    return ["pk", *(name for name in wanted if name in names)]
+    return str(model.USERNAME_FIELD if kind == "username" else model.get_email_field_name())
 
 
-def normalize_email(value: str) -> str:
-    """Emails are compared case-insensitively; the domain is also stored lowercased."""
-    return str(get_user_model()._default_manager.normalize_email(value.strip()))
+def users_named(kind: str, value: str) -> Any:
+    """The accounts whose username (or email) equals ``value`` ignoring case."""
+    return get_user_model()._default_manager.filter(**{f"{model_field(kind)}__iexact": value})
 
 
-# Used when neither INTERVIEW_COORDINATOR nor the host names any validator: an
-# empty AUTH_PASSWORD_VALIDATORS must not mean "any password will do" here.
-DEFAULT_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 8},
-    },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
+def taken(kind: str, value: str, exclude_pk: Any = None) -> bool:
+    return bool(users_named(kind, value).exclude(pk=exclude_pk).exists())
 
 
-def password_validators() -> list[Any] | None:
-    """The validators to apply; None means the host's, which Django builds once."""
-    config = app_settings.PASSWORD_VALIDATORS
-    if config is None and settings.AUTH_PASSWORD_VALIDATORS:
-        return None
-    if config is None:
-        config = DEFAULT_PASSWORD_VALIDATORS
-    return list(password_validation.get_password_validators(config))
-
-
-def validate_new_password(
-    password1: str, password2: str, user: Any, names: tuple[str, str]
-) -> None:
-    """Django's password validators, with their messages on the first field."""
-    errors: dict[str, list[str]] = {}
-    if password1 != password2:
-        errors[names[1]] = [str(_("The two password fields didn't match."))]
+def claim(user: Any, kind: str = "username") -> None:
+    """Save a user under a name checked again at the write; a conflict is a 400."""
     try:
-        password_validation.validate_password(password1, user, password_validators())
-    except DjangoValidationError as exc:
-        errors[names[0]] = [str(message) for message in exc.messages]
-    if errors:
-        raise serializers.ValidationError(errors)
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise serializers.ValidationError({kind: [USERNAME_TAKEN]}) from None
 
 
-def username_taken(username: str, exclude_pk: Any = None) -> bool:
-    users = get_user_model()._default_manager.filter(**{f"{username_field()}__iexact": username})
-    if exclude_pk is not None:
-        users = users.exclude(pk=exclude_pk)
-    return bool(users.exists())
-
-
-def clean_username(value: str) -> None:
-    """The user model's own validators (length, allowed characters)."""
-    field = get_user_model()._meta.get_field(username_field())
-    try:
-        field.run_validators(value)  # type: ignore[union-attr]
-    except DjangoValidationError as exc:
-        raise serializers.ValidationError(exc.messages) from exc
-
-
-class UserDetailsSerializer(serializers.ModelSerializer[Any]):
-    """The ``user`` object: pk, username, email, first and last name.
-
-    The email is read-only here, as in dj-rest-auth: changing it should
-    prove the new address, which this endpoint cannot.
-    """
-
-    class Meta:
-        model = get_user_model()
-        fields = user_fields()
-        read_only_fields = ["pk", get_user_model().get_email_field_name()]
+# Named apart from dj-rest-auth's, which its JWT answer documents.
+@extend_schema_serializer(component_name="User")
+class UserDetailsSerializer(rest_auth.UserDetailsSerializer):  # type: ignore[misc]
+    """dj-rest-auth's ``user``: pk, username, email (read-only), first and last name."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
-        models.CharField: TextField,
+        CharField: TextField,
     }
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        name = username_field()
-        if name in attrs:
-            exclude = self.instance.pk if self.instance is not None else None
-            if username_taken(attrs[name], exclude_pk=exclude):
-                raise serializers.ValidationError(
-                    {name: [_("A user with that username already exists.")]}
-                )
+        name = model_field("username")
+        if name in attrs and taken("username", attrs[name], self.instance.pk):
+            raise serializers.ValidationError({name: [USERNAME_TAKEN]})
         return attrs
+
+    def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
+        for attr, value in validated_data.items():
+            setattr(instance, attr, value)
+        claim(instance)
+        return instance
 
 
 class RegisterSerializer(serializers.Serializer[Any]):
-    username = TextField(max_length=150, validators=[clean_username])
+    """dj-rest-auth's registration body, on the host's user model and validators."""
+
+    username = TextField(max_length=150)
     email = serializers.EmailField(max_length=254)
-    password1 = PasswordField()
-    password2 = PasswordField()
+    password1 = password_field()
+    password2 = password_field()
 
     def validate_username(self, value: str) -> str:
-        if username_taken(value):
-            raise serializers.ValidationError(_("A user with that username already exists."))
+        field = get_user_model()._meta.get_field(model_field("username"))
+        try:
+            field.run_validators(value)  # type: ignore[union-attr]
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+        if taken("username", value):
+            raise serializers.ValidationError(USERNAME_TAKEN)
         return value
 
     def validate_email(self, value: str) -> str:
-        value = normalize_email(value)
-        users = get_user_model()._default_manager.filter(**{f"{email_field()}__iexact": value})
-        if users.exists():
-            raise serializers.ValidationError(_("A user with that email address already exists."))
-        return value
+        value = get_user_model()._default_manager.normalize_email(value.strip())
+        if taken("email", value):
+            raise serializers.ValidationError(EMAIL_TAKEN)
+        return str(value)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        candidate = get_user_model()(
-            **{username_field(): attrs["username"], email_field(): attrs["email"]}
+        user = get_user_model()(
+            **{model_field("username"): attrs["username"], model_field("email"): attrs["email"]}
         )
-        validate_new_password(
-            attrs["password1"], attrs["password2"], candidate, ("password1", "password2")
-        )
+        errors = {}
+        if attrs["password1"] != attrs["password2"]:
+            errors["password2"] = [str(forms.MISMATCH)]
+        if messages := forms.password_errors(attrs["password1"], user):
+            errors["password1"] = messages
+        if errors:
+            raise serializers.ValidationError(errors)
+        user.set_password(attrs["password1"])
+        attrs["user"] = user
         return attrs
 
+    def save(self, **kwargs: Any) -> Any:
+        user = self.validated_data["user"]
+        claim(user)
+        return user
 
-class LoginSerializer(serializers.Serializer[Any]):
+
+def find_account(username: str, email: str) -> Any:
+    """The one account named by a username or an email, ignoring case.
+
+    A ``username`` that holds an email address is also tried as one, since
+    front ends often send whatever the person typed in that field.
+    """
+    if username:
+        found = list(users_named("username", username)[:2])
+        if len(found) > 1:
+            found = [user for user in found if user.get_username() == username]
+        if len(found) == 1:
+            return found[0]
+        if "@" not in username:
+            return None
+        email = email or username
+    found = list(users_named("email", email)[:2]) if email else []
+    return found[0] if len(found) == 1 else None
+
+
+class LoginSerializer(rest_auth.LoginSerializer):  # type: ignore[misc]
+    """dj-rest-auth's login; the account is found once, by username or email, any case."""
+
     username = TextField(required=False, allow_blank=True, max_length=254)
     email = TextField(required=False, allow_blank=True, max_length=254)
-    password = PasswordField(max_length=LOGIN_PASSWORD_MAX_LENGTH)
+    password = password_field(LOGIN_PASSWORD_MAX_LENGTH)
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs["username"] = attrs.get("username", "").strip()
-        attrs["email"] = attrs.get("email", "").strip()
-        if not attrs["username"] and not attrs["email"]:
+    account: Any = None
+    attempted = False
+
+    def get_auth_user(self, username: str, email: str, password: str) -> Any:
+        username, email = (username or "").strip(), (email or "").strip()
+        if not username and not email:
             raise serializers.ValidationError(
-                {"username": [_('Must include either "username" or "email" and "password".')]}
+                _('Must include either "username" or "email" and "password".')
             )
-        return attrs
+        self.account = find_account(username, email)
+        request = self.context["request"]
+        named = (
+            f"pk:{self.account.pk}" if self.account else f"name:{(username or email).casefold()}"
+        )
+        enforce(
+            request,
+            "login-account",
+            named,
+            app_settings.LOGIN_ACCOUNT_RATE,
+            str(_("for this account")),
+        )
+        self.attempted = True
+        # An unknown name still goes through authenticate(), whose backend
+        # hashes the password anyway, so timing does not reveal which exist.
+        name = self.account.get_username() if self.account else username or email
+        return authenticate(request, username=name, password=password)
 
 
-class RefreshSerializer(serializers.Serializer[Any]):
-    refresh = TextField(max_length=4096)
+class RefreshSerializer(CookieTokenRefreshSerializer):  # type: ignore[misc]
+    """simplejwt's refresh, reading dj-rest-auth's refresh cookie when the body has none."""
+
+    refresh = TextField(required=False, allow_blank=True, max_length=4096)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Without the cookie mode, the body is the only place: say so field by field.
+        self.fields["refresh"].required = not rest_auth_settings.JWT_AUTH_REFRESH_COOKIE
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        try:
+            return tokens.rotate(self.extract_refresh_token())
+        except tokens.RefreshRejected as exc:
+            reused = exc.reason == "blacklisted"
+            log_event(
+                "refresh_token_reused" if reused else "refresh_token_invalid",
+                self.context["request"],
+                level=logging.WARNING,
+                user_id=exc.user_id,
+                reason=exc.reason,
+            )
+            raise InvalidToken() from exc
 
 
 class LogoutSerializer(serializers.Serializer[Any]):
     refresh = TextField(max_length=4096, required=False, allow_blank=True)
 
 
-class PasswordChangeSerializer(serializers.Serializer[Any]):
-    """Changing a password needs the old one: a stolen access token is not enough."""
+class PasswordChangeSerializer(rest_auth.PasswordChangeSerializer):  # type: ignore[misc]
+    """dj-rest-auth's, always asking for the old password: a stolen access token is not enough."""
 
-    old_password = PasswordField(max_length=LOGIN_PASSWORD_MAX_LENGTH)
-    new_password1 = PasswordField()
-    new_password2 = PasswordField()
+    set_password_form_class = forms.SetPasswordForm
+    new_password1 = password_field()
+    new_password2 = password_field()
 
-    def validate_old_password(self, value: str) -> str:
-        if not self.context["user"].check_password(value):
-            raise serializers.ValidationError(
-                _("Your old password was entered incorrectly. Please enter it again.")
-            )
-        return value
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.old_password_field_enabled = True
+        self.fields["old_password"] = password_field(LOGIN_PASSWORD_MAX_LENGTH)
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        validate_new_password(
-            attrs["new_password1"],
-            attrs["new_password2"],
-            self.context["user"],
-            ("new_password1", "new_password2"),
-        )
-        return attrs
+    def save(self) -> None:
+        self.set_password_form.save()
+        # Only a browser signed in through Django's session keeps it; a JWT
+        # client must not get a session row.
+        if isinstance(self.request.successful_authenticator, SessionAuthentication):
+            update_session_auth_hash(self.request, self.user)
 
 
-class PasswordResetSerializer(serializers.Serializer[Any]):
+class PasswordResetSerializer(rest_auth.PasswordResetSerializer):  # type: ignore[misc]
     email = serializers.EmailField(max_length=254)
+    password_reset_form_class = forms.PasswordResetForm
+
+    def get_email_options(self) -> dict[str, Any]:
+        return {"request": self.context["request"]._request}
+
+    def save(self) -> None:
+        # Per target address, from any client: nobody floods an inbox.
+        address = self.validated_data["email"].casefold()
+        rate = app_settings.LOGIN_ACCOUNT_RATE
+        enforce(
+            self.context["request"],
+            "password-reset-address",
+            address,
+            rate,
+            str(_("for this address")),
+        )
+        super().save()
 
 
-class PasswordResetConfirmSerializer(serializers.Serializer[Any]):
+class PasswordResetConfirmSerializer(rest_auth.PasswordResetConfirmSerializer):  # type: ignore[misc]
+    set_password_form_class = forms.SetPasswordForm
+    new_password1 = password_field()
+    new_password2 = password_field()
     uid = TextField(max_length=64)
     token = TextField(max_length=128)
-    new_password1 = PasswordField()
-    new_password2 = PasswordField()
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        user_model = get_user_model()
-        try:
-            pk = force_str(urlsafe_base64_decode(attrs["uid"]))
-            user = user_model._default_manager.get(pk=pk)
-        except (
-            TypeError,
-            ValueError,
-            OverflowError,
-            DjangoValidationError,
-            user_model.DoesNotExist,
-        ):
-            raise serializers.ValidationError({"uid": [_("Invalid value")]}) from None
-        if not default_token_generator.check_token(user, attrs["token"]):
-            raise serializers.ValidationError({"token": [_("Invalid value")]})
-        validate_new_password(
-            attrs["new_password1"], attrs["new_password2"], user, ("new_password1", "new_password2")
-        )
-        attrs["user"] = user
-        return attrs
-
-
-class TokenPairSerializer(serializers.Serializer[Any]):
-    """The answer of a token refresh."""
-
-    access = serializers.CharField(read_only=True)
-    refresh = serializers.CharField(read_only=True)
-
-
-class TokenPairUserSerializer(TokenPairSerializer):
-    """The answer of registration and login: dj-rest-auth's ``{access, refresh, user}``."""
-
-    user = UserDetailsSerializer(read_only=True)
-
-
-class DetailSerializer(serializers.Serializer[Any]):
-    """The answer of logout and the password endpoints: a message for the person."""
-
-    detail = serializers.CharField(read_only=True)

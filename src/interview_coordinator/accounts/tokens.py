@@ -1,30 +1,24 @@
-"""Issuing, rotating and revoking JWT refresh tokens.
+"""Rotating and revoking simplejwt refresh tokens, whatever ``SIMPLE_JWT`` says.
 
-Rotation and blacklisting are decided here, by the package, rather than by
-the host's ``SIMPLE_JWT`` settings: every refresh returns a new refresh token
-and, with simplejwt's blacklist app installed and ``BLACKLIST_ON_LOGOUT`` on,
-the old one stops working. The blacklist row is the lock: when two requests
-present the same refresh token, only the one that creates the row gets a new
-pair, so a stolen token can be used at most once.
+Every refresh returns a new refresh token and, with simplejwt's blacklist app
+installed and ``BLACKLIST_ON_LOGOUT`` on, the old one stops working. The
+blacklist row is the lock: when two requests present the same refresh token,
+only the one that creates the row gets a new pair.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from interview_coordinator.conf import app_settings
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
 
 BLACKLIST_APP = "rest_framework_simplejwt.token_blacklist"
 
@@ -42,12 +36,6 @@ def blacklisting_enabled() -> bool:
     return bool(app_settings.BLACKLIST_ON_LOGOUT) and apps.is_installed(BLACKLIST_APP)
 
 
-def issue_pair(user: AbstractBaseUser) -> dict[str, str]:
-    """A new access/refresh pair; the refresh token is recorded as outstanding."""
-    refresh = RefreshToken.for_user(user)
-    return {"access": str(refresh.access_token), "refresh": str(refresh)}
-
-
 def read_refresh(raw: str) -> RefreshToken:
     """The verified refresh token, or RefreshRejected saying why it is refused."""
     try:
@@ -62,10 +50,8 @@ def read_refresh(raw: str) -> RefreshToken:
 def blacklisted_owner(raw: str) -> Any:
     """The user id of a genuine but blacklisted refresh token, else None.
 
-    The claims of a refused token cannot be trusted, so the token is matched
-    by its full text against the outstanding tokens the package issued (found
-    through the indexed ``jti``); a forged token with a copied ``jti`` does not
-    match.
+    A refused token's claims cannot be trusted, so it is matched by its full
+    text against the outstanding tokens (found through the indexed ``jti``).
     """
     if not apps.is_installed(BLACKLIST_APP):
         return None
@@ -75,40 +61,40 @@ def blacklisted_owner(raw: str) -> Any:
         jti = RefreshToken(raw, verify=False).get(jwt_settings.JTI_CLAIM)  # type: ignore[arg-type]
     except TokenError:
         return None
-    if not isinstance(jti, str):
-        return None
     return (
-        BlacklistedToken.objects.filter(token__jti=jti, token__token=raw)
+        BlacklistedToken.objects.filter(token__jti=str(jti), token__token=raw)
         .values_list("token__user_id", flat=True)
         .first()
     )
 
 
-def token_user(token: RefreshToken) -> AbstractBaseUser:
+def token_user(token: RefreshToken) -> Any:
     """The active user a verified token belongs to, or RefreshRejected."""
     user_id = token.get(jwt_settings.USER_ID_CLAIM)
-    user_model = get_user_model()
-    user: AbstractBaseUser | None = user_model._default_manager.filter(
-        **{jwt_settings.USER_ID_FIELD: user_id}
-    ).first()
-    if user is None or not user.is_active:
+    manager = get_user_model()._default_manager
+    user = manager.filter(**{jwt_settings.USER_ID_FIELD: user_id}).first()
+    if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
         raise RefreshRejected("inactive", user_id)
     return user
 
 
 def rotate(raw: str) -> dict[str, str]:
-    """Exchange a refresh token for a new pair, blacklisting the old one."""
+    """Exchange a refresh token for a new pair (simplejwt's way), blacklisting the old one."""
     with transaction.atomic():
         token = read_refresh(raw)
         user = token_user(token)
         if blacklisting_enabled():
-            # simplejwt annotates blacklist() as returning the row; it returns
-            # get_or_create's (row, created) pair.
-            _, created = cast("tuple[Any, bool]", token.blacklist())
+            # simplejwt annotates blacklist() as the row; it returns get_or_create's pair.
+            created: bool = token.blacklist()[1]  # type: ignore[index]
             if not created:
-                # Another request rotated this token a moment ago.
                 raise RefreshRejected("blacklisted", user.pk)
-        return issue_pair(user)
+        pair = {"access": str(token.access_token)}
+        token.set_jti()
+        token.set_exp()
+        token.set_iat()
+        token.outstand()
+        pair["refresh"] = str(token)
+        return pair
 
 
 def revoke(raw: str) -> Any:
@@ -116,27 +102,21 @@ def revoke(raw: str) -> Any:
     token = read_refresh(raw)
     if blacklisting_enabled():
         token.blacklist()
-    return claimed_user_id(token)
+    return token_user_id(token)
 
 
-def claimed_user_id(token: RefreshToken) -> Any:
-    """The user id claim of a verified token, typed like the user model's field.
-
-    simplejwt writes the claim as a string; the security log records ids as
-    the model holds them.
-    """
+def token_user_id(token: RefreshToken) -> Any:
+    """The user id claim, typed like the user model's field (simplejwt writes a string)."""
     value = token.get(jwt_settings.USER_ID_CLAIM)
     field = get_user_model()._meta.get_field(jwt_settings.USER_ID_FIELD)
-    if not isinstance(field, models.Field):
-        return value
     try:
-        return field.to_python(value)
-    except ValidationError:
+        return field.to_python(value)  # type: ignore[union-attr]
+    except Exception:
         return value
 
 
-def revoke_all(user: AbstractBaseUser) -> int:
-    """Blacklist every unexpired refresh token of a user whose password changed."""
+def revoke_all(user: Any) -> int:
+    """Blacklist every unexpired refresh token of a user; the number revoked."""
     if not blacklisting_enabled():
         return 0
     from rest_framework_simplejwt.token_blacklist.models import (
