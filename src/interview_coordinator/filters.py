@@ -17,9 +17,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
-from django_filters.fields import IsoDateTimeField, RangeField
+from django_filters.fields import DateRangeField, IsoDateTimeField, RangeField
 from django_filters.widgets import DateRangeWidget
 
+from interview_coordinator.bounds import (
+    DATETIME_RANGE_MESSAGE,
+    validate_date_in_range,
+    validate_datetime_in_range,
+)
 from interview_coordinator.models import (
     ApplicationStatus,
     Interview,
@@ -69,9 +74,8 @@ class UtcIsoDateTimeField(IsoDateTimeField):  # type: ignore[misc]
     both answer 400 here instead of a database error.
     """
 
-    default_error_messages = {
-        "out_of_range": _("Enter a datetime between the years 1 and 9999 in UTC."),
-    }
+    default_error_messages = {"out_of_range": DATETIME_RANGE_MESSAGE}
+    default_validators = [validate_datetime_in_range]
 
     def to_python(self, value: Any) -> datetime.datetime | None:
         parsed: datetime.datetime | None = super().to_python(value)
@@ -90,6 +94,19 @@ class UtcIsoDateTimeRangeField(RangeField):  # type: ignore[misc]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__((UtcIsoDateTimeField(), UtcIsoDateTimeField()), *args, **kwargs)
+
+
+class BoundedDateRangeField(DateRangeField):  # type: ignore[misc]
+    """``<name>_after`` / ``<name>_before`` as dates within the accepted range."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields:
+            field.validators.append(validate_date_in_range)
+
+
+class DateRangeFilter(django_filters.DateFromToRangeFilter):  # type: ignore[misc]
+    field_class = BoundedDateRangeField
 
 
 class DateTimeRangeFilter(django_filters.IsoDateTimeFromToRangeFilter):  # type: ignore[misc]
@@ -128,7 +145,7 @@ class InterviewFilter(django_filters.FilterSet):  # type: ignore[misc]
     interview_date = DateTimeRangeFilter(
         help_text=_("interview_date_after / interview_date_before (ISO 8601 datetimes).")
     )
-    application_date = django_filters.DateFromToRangeFilter(
+    application_date = DateRangeFilter(
         help_text=_("application_date_after / application_date_before (YYYY-MM-DD).")
     )
     search = django_filters.CharFilter(

@@ -20,6 +20,7 @@ from django.db import connections
 from django.db.models import CharField, F, Func, Model, QuerySet
 from django.utils import timezone
 
+from interview_coordinator.bounds import localize
 from interview_coordinator.models import InterviewRound, RoundOutcome, RoundStage
 
 INTERVIEW_COLUMNS = (
@@ -123,7 +124,7 @@ class Rendering:
             if value.endswith(ZERO_MICROSECONDS):
                 return value[: -len(ZERO_MICROSECONDS)] + "Z"
             return value
-        text = value.astimezone(self.zone).isoformat()
+        text = localize(value, self.zone).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
     def is_future(self, value: datetime.datetime | str | None) -> bool:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 
+from interview_coordinator.bounds import local_date
 from interview_coordinator.models import Profile
 
 # "The next 7 days": the rest of today and the seven following days.
@@ -52,7 +53,8 @@ class Clock:
         )
 
     def local_date(self, moment: datetime.datetime) -> datetime.date:
-        return moment.astimezone(self.tz).date()
+        """The moment's date here; rows written by other means may be beyond what ``tz`` shows."""
+        return local_date(moment, self.tz)
 
 
 def user_timezone(user: Any) -> ZoneInfo:

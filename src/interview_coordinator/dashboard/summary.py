@@ -25,9 +25,9 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce, TruncDate
 
+from interview_coordinator.bounds import EARLIEST, LATEST
 from interview_coordinator.dashboard import conditions
 from interview_coordinator.dashboard.clock import Clock
 from interview_coordinator.dashboard.median import Median
@@ -132,12 +132,18 @@ def _aggregate(user: Any, clock: Clock) -> dict[str, Any]:
     )
 
 
-def _days_since_application(moment: str, clock: Clock) -> ExpressionWrapper[CombinedExpression]:
-    """Days from the application date to the user's local date of ``moment``."""
-    return ExpressionWrapper(
+def _days_since_application(moment: str, clock: Clock) -> Case:
+    """Days from the application date to the user's local date of ``moment``.
+
+    Moments beyond the accepted range (stored by other means) count as
+    unknown: some timezones cannot even show their date.
+    """
+    in_range = Q(**{f"{moment}__gte": EARLIEST, f"{moment}__lte": LATEST})
+    days = ExpressionWrapper(
         TruncDate(moment, tzinfo=clock.tz) - F("application_date"),
         output_field=DurationField(),
     )
+    return Case(When(in_range, then=days), output_field=DurationField())
 
 
 def _shape(row: dict[str, Any], clock: Clock) -> dict[str, Any]:

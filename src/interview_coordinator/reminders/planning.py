@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from interview_coordinator.bounds import LATEST
 from interview_coordinator.models import (
     DISPATCHABLE_STATUSES,
     Interview,
@@ -86,16 +87,20 @@ def scheduled_moments(
     """The future moments of some interviews, one per distinct time.
 
     An interview's date counts while its status is scheduled; a round's date
-    counts while its outcome is pending.
+    counts while its outcome is pending. Moments beyond the accepted range
+    (stored by other means than the API) get no reminder: some timezones
+    cannot even show them.
     A set, so an interview date and a round at the same time remind once.
     """
     moments = {
         (interview_id, date)
         for interview_id, status, date in interviews
-        if date is not None and date > now and status == str(InterviewStatus.SCHEDULED)
+        if date is not None and now < date <= LATEST and status == str(InterviewStatus.SCHEDULED)
     }
     moments.update(
-        (interview_id, date) for interview_id, date in rounds if date is not None and date > now
+        (interview_id, date)
+        for interview_id, date in rounds
+        if date is not None and now < date <= LATEST
     )
     return moments
 
@@ -126,12 +131,14 @@ def _moments_query(interview_filter: Q, round_filter: Q, now: datetime.datetime)
         active_user("user__"),
         status=InterviewStatus.SCHEDULED,
         interview_date__gt=now,
+        interview_date__lte=LATEST,
     ).values_list("pk", "status", "interview_date")
     rounds = InterviewRound.objects.filter(
         round_filter,
         active_user("interview__user__"),
         outcome=RoundOutcome.PENDING,
         scheduled_date__gt=now,
+        scheduled_date__lte=LATEST,
     ).values_list("interview_id", "scheduled_date")
     return scheduled_moments(interviews, rounds, now)
 

@@ -21,6 +21,7 @@ from interview_coordinator.models import (
     Location,
     RoundOutcome,
 )
+from interview_coordinator.serializers.fields import ShownDateTimeField
 
 
 def _counts_serializer(name: str, choices: type[TextChoices]) -> type[serializers.Serializer[Any]]:
@@ -47,7 +48,7 @@ class MomentSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(help_text=_("The interview's id."))
     company_name = serializers.CharField()
     position = serializers.CharField()
-    interview_date = serializers.DateTimeField(help_text=_("When the moment takes place."))
+    interview_date = ShownDateTimeField(help_text=_("When the moment takes place."))
     interview_type = serializers.ChoiceField(choices=InterviewType.choices, allow_null=True)
     location = serializers.ChoiceField(choices=Location.choices, allow_null=True)
     round_id = serializers.IntegerField(

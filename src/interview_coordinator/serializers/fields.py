@@ -20,6 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from interview_coordinator.bounds import (
+    DATETIME_RANGE_MESSAGE,
+    localize,
+    validate_datetime_in_range,
+)
 from interview_coordinator.models import Profile
 from interview_coordinator.sanitize import clean_html, clean_plain_text
 
@@ -46,15 +51,21 @@ class UserTimezoneDateTimeField(serializers.DateTimeField):
     """An aware datetime; one sent without an offset is read in the user's timezone.
 
     Values with an offset keep it; output is in the site's timezone, like any
-    DRF datetime, so every client sees the same instant.
+    DRF datetime, so every client sees the same instant. Only instants every
+    timezone can show are accepted (see ``bounds``).
     """
 
     default_error_messages = {
+        "overflow": DATETIME_RANGE_MESSAGE,
         "unknown_timezone": _(
             "Your profile's timezone {name!r} is unknown; send the datetime with an "
             "offset or fix the profile's timezone."
         ),
     }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(validate_datetime_in_range)
 
     def enforce_timezone(self, value: datetime.datetime) -> datetime.datetime:
         if timezone.is_naive(value):
@@ -119,3 +130,16 @@ class SafeHTMLField(serializers.CharField):
 
     def to_internal_value(self, data: Any) -> str:
         return clean_html(super().to_internal_value(data))
+
+
+class ShownDateTimeField(serializers.DateTimeField):
+    """A datetime in answers: in the current timezone, or in UTC when that one cannot show it.
+
+    Rows written by other means may hold moments near the years 1 and 9999,
+    which some timezones cannot show; the answer then keeps the instant.
+    """
+
+    def enforce_timezone(self, value: datetime.datetime) -> datetime.datetime:
+        if timezone.is_aware(value):
+            return localize(value, timezone.get_current_timezone())
+        return super().enforce_timezone(value)

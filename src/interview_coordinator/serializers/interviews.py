@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from interview_coordinator.bounds import validate_date_in_range
 from interview_coordinator.ids import ID_MAX_DIGITS
 from interview_coordinator.models import (
     FIRST_STAGE,
@@ -133,6 +134,7 @@ class InterviewSerializer(serializers.ModelSerializer[Interview]):
     application_date = serializers.DateField(
         allow_null=True,
         required=False,
+        validators=[validate_date_in_range],
         help_text=_("Absent or null: the day the application was created, in the user's timezone."),
     )
     notes = SafeHTMLField(max_length=NOTES_MAX_LENGTH, required=False)
