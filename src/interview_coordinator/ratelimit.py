@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
 PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 PERIOD_NAMES = {1: _("second"), 60: _("minute"), 3600: _("hour"), 86400: _("day")}
+# IPv6 prefix through which NAT64 gateways carry IPv4 clients (RFC 6052).
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 def parse_rate(text: str) -> tuple[int, int]:
@@ -136,10 +138,12 @@ class ClientRateThrottle(BaseThrottle):
 
 
 def client_key(request: Request) -> str:
-    """The client as the limits count it: an IPv6 client by its whole /64.
+    """The client as the limits count it.
 
-    One subscriber is usually given a /64, so counting single IPv6 addresses
-    would hand them 2**64 fresh budgets.
+    An IPv6 client counts by its whole /64, since one subscriber is usually
+    given a /64. An IPv4 client seen through a dual-stack socket
+    (``::ffff:a.b.c.d``) or a NAT64 gateway counts as the IPv4 address it
+    carries: grouped by /64, every IPv4 client would share one budget.
     """
     address = client_ip(request)
     try:
@@ -148,4 +152,8 @@ def client_key(request: Request) -> str:
         return address
     if isinstance(ip, ipaddress.IPv4Address):
         return address
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    if ip in NAT64:
+        return str(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
     return str(ipaddress.ip_network(f"{ip}/64", strict=False))

@@ -1,0 +1,43 @@
+"""Attacks on the auth endpoints, each reproduced over HTTP against the real stack."""
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct-horse-battery"
+
+
+def url(name):
+    return reverse(f"interview_coordinator:{name}")
+
+
+def login(client, password=PASSWORD, **name):
+    return client.post(url("rest_login"), {**name, "password": password}, format="json")
+
+
+def refresh(client, token):
+    return client.post(url("token_refresh"), {"refresh": token}, format="json")
+
+
+def register(client, username, email, password="Str0ng-enough-pw"):
+    body = {"username": username, "email": email, "password1": password, "password2": password}
+    return client.post(url("rest_register"), body, format="json")
+
+
+class TestIPv4ThroughIPv6Sockets:
+    @pytest.mark.parametrize("prefix", ["::ffff:", "64:ff9b::"])
+    def test_each_ipv4_client_has_its_own_budget(self, prefix):
+        for i in range(6):
+            login(APIClient(REMOTE_ADDR=f"{prefix}192.0.2.1"), username=f"nobody{i}")
+
+        neighbour = login(APIClient(REMOTE_ADDR=f"{prefix}192.0.2.2"), username="nobody")
+
+        assert neighbour.status_code == 400
+
+    def test_a_mapped_client_shares_the_budget_of_its_ipv4_address(self):
+        for i in range(5):
+            login(APIClient(REMOTE_ADDR="192.0.2.9"), username=f"nobody{i}")
+
+        assert login(APIClient(REMOTE_ADDR="::ffff:192.0.2.9"), username="x").status_code == 429
