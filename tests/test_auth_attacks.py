@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct-horse-battery"
+FULL_WIDTH_ALICE = "\uff41\uff4c\uff49\uff43\uff45"
 
 
 def url(name):
@@ -41,3 +42,31 @@ class TestIPv4ThroughIPv6Sockets:
             login(APIClient(REMOTE_ADDR="192.0.2.9"), username=f"nobody{i}")
 
         assert login(APIClient(REMOTE_ADDR="::ffff:192.0.2.9"), username="x").status_code == 429
+
+
+class TestUnicodeLookAlikes:
+    def test_a_full_width_twin_cannot_register(self, api_client, make_user):
+        make_user("Alice")
+
+        response = register(api_client, FULL_WIDTH_ALICE, "twin@example.com")
+
+        assert response.status_code == 400
+        assert "already exists" in str(response.data["username"])
+        assert login(api_client, username="ALICE").status_code == 200
+
+    def test_a_full_width_rename_is_refused(self, make_user, client_for):
+        make_user("Alice")
+        other = make_user("bob")
+
+        response = client_for(other).patch(
+            url("rest_user_details"), {"username": FULL_WIDTH_ALICE.upper()}, format="json"
+        )
+
+        assert response.status_code == 400
+        other.refresh_from_db()
+        assert other.username == "bob"
+
+    def test_login_normalises_the_name_too(self, api_client, make_user):
+        make_user("alice")
+
+        assert login(api_client, username=FULL_WIDTH_ALICE).status_code == 200

@@ -8,6 +8,7 @@ refuses what the hashers and the database cannot encode, with a 400.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from typing import Any
 
 from dj_rest_auth import serializers as rest_auth
@@ -64,9 +65,15 @@ def model_field(kind: str) -> str:
     return str(model.USERNAME_FIELD if kind == "username" else model.get_email_field_name())
 
 
+def normalize(value: str) -> str:
+    """NFKC, as ``create_user`` stores a username: full-width look-alikes are one name."""
+    return unicodedata.normalize("NFKC", value)
+
+
 def users_named(kind: str, value: str) -> Any:
-    """The accounts whose username (or email) equals ``value`` ignoring case."""
-    return get_user_model()._default_manager.filter(**{f"{model_field(kind)}__iexact": value})
+    """The accounts whose username (or email) equals ``value`` ignoring case and look-alikes."""
+    lookup = {f"{model_field(kind)}__iexact": normalize(value)}
+    return get_user_model()._default_manager.filter(**lookup)
 
 
 def taken(kind: str, value: str, exclude_pk: Any = None) -> bool:
@@ -94,8 +101,10 @@ class UserDetailsSerializer(rest_auth.UserDetailsSerializer):  # type: ignore[mi
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         name = model_field("username")
-        if name in attrs and taken("username", attrs[name], self.instance.pk):
-            raise serializers.ValidationError({name: [USERNAME_TAKEN]})
+        if name in attrs:
+            attrs[name] = normalize(attrs[name])
+            if taken("username", attrs[name], self.instance.pk):
+                raise serializers.ValidationError({name: [USERNAME_TAKEN]})
         return attrs
 
     def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
@@ -114,6 +123,7 @@ class RegisterSerializer(serializers.Serializer[Any]):
     password2 = password_field()
 
     def validate_username(self, value: str) -> str:
+        value = normalize(value)
         field = get_user_model()._meta.get_field(model_field("username"))
         try:
             field.run_validators(value)  # type: ignore[union-attr]
