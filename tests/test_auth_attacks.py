@@ -70,3 +70,14 @@ class TestUnicodeLookAlikes:
         make_user("alice")
 
         assert login(api_client, username=FULL_WIDTH_ALICE).status_code == 200
+
+
+class TestUsernameShadowingAnEmail:
+    def test_the_victim_still_signs_in_by_email(self, api_client, make_user):
+        victim = make_user("victim", email="victim@example.com")
+        register(api_client, "Victim@Example.com", "attacker@example.com")
+
+        response = login(APIClient(), username="victim@example.com")
+
+        assert response.status_code == 200, response.data
+        assert response.data["user"]["pk"] == victim.pk

@@ -163,20 +163,19 @@ class RegisterSerializer(serializers.Serializer[Any]):
 def find_account(username: str, email: str) -> Any:
     """The one account named by a username or an email, ignoring case.
 
-    A ``username`` that holds an email address is also tried as one, since
-    front ends often send whatever the person typed in that field.
+    A name holding ``@`` is looked up as an email first: front ends send
+    whatever the person typed in ``username``, and nobody's username may
+    shadow another account's email.
     """
-    if username:
-        found = list(users_named("username", username)[:2])
+    lookups = [("email", username)] if "@" in username else []
+    lookups += [("username", username), ("email", email)]
+    for kind, value in lookups:
+        found = list(users_named(kind, value)[:2]) if value else []
         if len(found) > 1:
-            found = [user for user in found if user.get_username() == username]
+            found = [user for user in found if getattr(user, model_field(kind)) == value]
         if len(found) == 1:
             return found[0]
-        if "@" not in username:
-            return None
-        email = email or username
-    found = list(users_named("email", email)[:2]) if email else []
-    return found[0] if len(found) == 1 else None
+    return None
 
 
 class LoginSerializer(rest_auth.LoginSerializer):  # type: ignore[misc]
