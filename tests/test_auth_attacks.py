@@ -81,3 +81,21 @@ class TestUsernameShadowingAnEmail:
 
         assert response.status_code == 200, response.data
         assert response.data["user"]["pk"] == victim.pk
+
+
+class TestRefreshReuse:
+    def test_reuse_revokes_the_token_the_thief_rotated_to(self, api_client, user):
+        stolen = login(api_client, username="alice").data["refresh"]
+        thiefs = refresh(APIClient(), stolen).data["refresh"]
+
+        assert refresh(api_client, stolen).status_code == 401
+        assert refresh(APIClient(), thiefs).status_code == 401
+
+    def test_logout_with_a_reused_token_revokes_the_family_too(self, api_client, user):
+        stolen = login(api_client, username="alice").data["refresh"]
+        thiefs = refresh(APIClient(), stolen).data["refresh"]
+
+        response = api_client.post(url("rest_logout"), {"refresh": stolen}, format="json")
+
+        assert response.status_code == 401
+        assert refresh(APIClient(), thiefs).status_code == 401

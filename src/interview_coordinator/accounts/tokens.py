@@ -43,8 +43,19 @@ def read_refresh(raw: str) -> RefreshToken:
     except TokenError as exc:
         owner = blacklisted_owner(raw)
         if owner is not None:
-            raise RefreshRejected("blacklisted", owner) from exc
+            raise reused(owner) from exc
         raise RefreshRejected("invalid") from exc
+
+
+def reused(user_id: Any) -> RefreshRejected:
+    """A rotated or logged-out token came back: someone holds a copy of it.
+
+    The package does not tell one sign-in's tokens from another's, so the
+    whole family is every refresh token of the account (OAuth 2.0 Security
+    BCP, refresh token rotation): the thief's and the victim's alike.
+    """
+    revoke_all(user_id)
+    return RefreshRejected("blacklisted", user_id)
 
 
 def blacklisted_owner(raw: str) -> Any:
@@ -80,21 +91,20 @@ def token_user(token: RefreshToken) -> Any:
 
 def rotate(raw: str) -> dict[str, str]:
     """Exchange a refresh token for a new pair (simplejwt's way), blacklisting the old one."""
+    token = read_refresh(raw)
     with transaction.atomic():
-        token = read_refresh(raw)
         user = token_user(token)
-        if blacklisting_enabled():
-            # simplejwt annotates blacklist() as the row; it returns get_or_create's pair.
-            created: bool = token.blacklist()[1]  # type: ignore[index]
-            if not created:
-                raise RefreshRejected("blacklisted", user.pk)
-        pair = {"access": str(token.access_token)}
-        token.set_jti()
-        token.set_exp()
-        token.set_iat()
-        token.outstand()
-        pair["refresh"] = str(token)
-        return pair
+        # simplejwt annotates blacklist() as the row; it returns get_or_create's pair.
+        if not blacklisting_enabled() or token.blacklist()[1]:  # type: ignore[index]
+            pair = {"access": str(token.access_token)}
+            token.set_jti()
+            token.set_exp()
+            token.set_iat()
+            token.outstand()
+            pair["refresh"] = str(token)
+            return pair
+    # Another request rotated this very token a moment ago.
+    raise reused(user.pk)
 
 
 def revoke(raw: str) -> Any:
