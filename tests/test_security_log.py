@@ -91,6 +91,15 @@ def test_logout_and_refresh_reuse_are_logged(api_client, user, events):
         assert first["refresh"] not in str(record.__dict__)
 
 
+def test_logout_names_the_user_of_a_valid_access_token(api_client, user, events):
+    access = post(api_client, "rest_login", {"username": "alice", "password": PASSWORD}).data
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {access['access']}")
+
+    assert post(api_client, "rest_logout", {}).status_code == 200
+
+    assert only(events(), "logout").user_id == user.pk
+
+
 def test_rate_limiting_is_logged(api_client, events):
     for i in range(6):
         post(

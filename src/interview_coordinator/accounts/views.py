@@ -27,7 +27,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
-from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 
 from interview_coordinator.accounts import tokens
 from interview_coordinator.accounts.serializers import (
@@ -76,6 +77,15 @@ class CredentialsView(AuthView):
 
     def get_authenticators(self) -> list[BaseAuthentication]:
         return []
+
+
+def access_user_id(request: Request) -> Any:
+    """The user of a valid access token, else None: an expired one must not stop a logout."""
+    try:
+        found = JWTAuthentication().authenticate(request)
+    except (InvalidToken, AuthenticationFailed):
+        return None
+    return found[0].pk if found else None
 
 
 def has_session_login(request: Request) -> bool:
@@ -147,9 +157,8 @@ class LogoutView(AuthView, rest_auth.LogoutView):  # type: ignore[misc]
     """Blacklists the refresh token (body or cookie), ends the session, clears the cookies.
 
     Without a token it still answers 200, as front ends call it that way.
-    Only the session is authenticated here: front ends often log out with
-    an expired access token, which must not stop the refresh token being
-    blacklisted.
+    A valid access token names the user in the security log; an expired one
+    (front ends often log out with one) must not stop the logout.
     """
 
     ratelimit_scope = "logout"
@@ -163,7 +172,7 @@ class LogoutView(AuthView, rest_auth.LogoutView):  # type: ignore[misc]
         serializer.is_valid(raise_exception=True)
         cookie = rest_auth_settings.JWT_AUTH_REFRESH_COOKIE
         raw = serializer.validated_data.get("refresh") or request.COOKIES.get(cookie or "", "")
-        user_id = request.user.pk if request.user.is_authenticated else None
+        user_id = request.user.pk if request.user.is_authenticated else access_user_id(request)
         if raw:
             try:
                 user_id = tokens.revoke(raw)
