@@ -70,6 +70,12 @@ def test_malformed_test_email_rate_is_an_error():
         call_command("check")
 
 
+@override_settings(INTERVIEW_COORDINATOR={"CALENDAR_FEED_RATE": "hourly"})
+def test_malformed_calendar_feed_rate_is_an_error():
+    with pytest.raises(SystemCheckError, match=r"interview_coordinator\.E004"):
+        call_command("check")
+
+
 @override_settings(INTERVIEW_COORDINATOR={"PAGE_SIZE_MAXIMUM": 50})
 def test_misspelt_setting_warns():
     from interview_coordinator.checks import check_setting_names

@@ -25,6 +25,8 @@ ENDPOINTS = {
     "/api/interviews/{id}/": {"get", "put", "patch", "delete"},
     "/api/interviews/rounds/": {"get", "post"},
     "/api/interviews/rounds/{id}/": {"get", "put", "patch", "delete"},
+    "/api/profile/calendar/": {"get", "post", "delete"},
+    "/api/calendar/{token}.ics": {"get"},
 }
 
 

@@ -7,24 +7,56 @@ it: an interview's own date is ``interview-<pk>@<domain>``, a round's date is
 ``round-<pk>@<domain>``, and moving the date, re-planning its reminder or
 publishing it in a feed keeps the UID. The domain part (RFC 5545 3.8.4.7)
 makes it globally unique: ``ID_DOMAIN``, or the domain of the sender address.
+
+The subscribable feed builds its events here too, with the same UIDs, so a
+calendar holding both the feed and a reminder's attachment shows one event:
+from the user's rows it reads ``Moment``s (two queries), then writes them
+with ``SEQUENCE``, ``LAST-MODIFIED`` and ``STATUS``. Times are in UTC, which
+every client converts to the viewer's zone; text is escaped by the
+``icalendar`` library, so no user text can end a line or add a property.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
+import html
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from email.utils import parseaddr
+from typing import Any
 
 import icalendar
+import nh3
 from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from interview_coordinator.conf import app_settings
-from interview_coordinator.models import Interview, InterviewRound, InterviewStatus
+from interview_coordinator.models import (
+    CalendarFeed,
+    Interview,
+    InterviewRound,
+    InterviewStage,
+    InterviewStatus,
+    RoundOutcome,
+)
 
 PRODID = "-//django-interview-coordinator//reminders//EN"
 # Length of the event when the round gives no duration.
 DEFAULT_DURATION = datetime.timedelta(hours=1)
 # Used only when neither ID_DOMAIN nor a sender address with a domain is configured.
 FALLBACK_DOMAIN = "interview-coordinator.invalid"
+FEED_PRODID = "-//django-interview-coordinator//calendar//EN"
+# How often subscribed clients are asked to poll (RFC 7986 REFRESH-INTERVAL).
+REFRESH_INTERVAL = datetime.timedelta(hours=1)
+# Version of the feed's layout: part of every ETag, so new code never answers 304.
+FEED_FORMAT = 1
+BLOCK_END = re.compile(r"<br\s*/?>|</p>|</li>|</blockquote>|</pre>", re.IGNORECASE)
 
 
 def sender_address() -> str:
@@ -92,3 +124,184 @@ def calendar_bytes(*events: icalendar.Event) -> bytes:
     for item in events:
         calendar.add_component(item)
     return bytes(calendar.to_ical())
+
+
+def plain_text(notes: str) -> str:
+    """Notes without markup, for DESCRIPTION: block ends become line breaks."""
+    text = nh3.clean(BLOCK_END.sub("\n", notes), tags=set())
+    return html.unescape(text).strip()
+
+
+@dataclass(frozen=True)
+class Moment:
+    """One calendar event, read from an interview's date or a round."""
+
+    uid: str
+    start: datetime.datetime
+    duration: datetime.timedelta
+    summary: str
+    location: str
+    description: str
+    sequence: int
+    last_modified: datetime.datetime
+    cancelled: bool
+
+    @classmethod
+    def of(cls, interview: Interview, round_: InterviewRound | None, own: bool) -> Moment:
+        """The event of the interview's date (``own``), or of the round's.
+
+        A round at its interview's scheduled date lends that event its stage,
+        duration and notes, as the reminder's attachment does. The event shows
+        both rows, so a change of either counts in SEQUENCE and LAST-MODIFIED.
+        """
+        start = interview.interview_date if own or round_ is None else round_.scheduled_date
+        assert start is not None, "only dated rows are moments"
+        rows: list[Interview | InterviewRound] = [interview]
+        stage = InterviewStage(interview.interview_stage).label
+        duration = DEFAULT_DURATION
+        notes = interview.notes
+        if round_ is not None:
+            rows.append(round_)
+            stage = round_.get_stage_display()
+            if round_.duration_minutes:
+                duration = datetime.timedelta(minutes=round_.duration_minutes)
+            notes = round_.notes or notes
+        if own:
+            cancelled = interview.status == str(InterviewStatus.CANCELLED)
+        else:
+            cancelled = round_ is not None and round_.outcome == str(RoundOutcome.CANCELLED)
+        return cls(
+            uid=event_uid(interview, None if own else round_, start),
+            start=start,
+            duration=duration,
+            summary=f"{interview.company_name} — {interview.position} ({stage})",
+            location=interview.get_location_display() if interview.location else "",
+            description=plain_text(notes),
+            sequence=sum(row.sequence for row in rows),
+            last_modified=max(row.updated_at for row in rows),
+            cancelled=cancelled,
+        )
+
+
+def user_moments(user_id: Any, now: datetime.datetime) -> list[Moment]:
+    """The user's moments from ``CALENDAR_PAST_DAYS`` ago on, in two queries.
+
+    One event per moment, owned as ``event_uid`` says: a round at its
+    interview's scheduled date is part of the interview's event. Cancelled
+    ones stay for ``CALENDAR_CANCELLED_DAYS`` after their last change, long
+    enough for every subscribed client to see the cancellation.
+    """
+    since = now - datetime.timedelta(days=int(app_settings.CALENDAR_PAST_DAYS))
+    cancelled_since = now - datetime.timedelta(days=int(app_settings.CALENDAR_CANCELLED_DAYS))
+    interviews = list(
+        Interview.objects.filter(user_id=user_id, interview_date__gte=since)
+        .filter(~Q(status=InterviewStatus.CANCELLED) | Q(updated_at__gte=cancelled_since))
+        .order_by("pk")
+    )
+    rounds = (
+        InterviewRound.objects.filter(interview__user_id=user_id, scheduled_date__gte=since)
+        .filter(~Q(outcome=RoundOutcome.CANCELLED) | Q(updated_at__gte=cancelled_since))
+        .select_related("interview")
+        .order_by("pk")
+    )
+    owned = {
+        (interview.pk, interview.interview_date): interview
+        for interview in interviews
+        if interview.interview_date is not None
+        and is_interview_moment(interview, interview.interview_date)
+    }
+    partners: dict[int, InterviewRound] = {}
+    moments = []
+    live_dates = set()
+    for round_ in rounds:
+        key = (round_.interview_id, round_.scheduled_date)
+        live = round_.outcome != str(RoundOutcome.CANCELLED)
+        if key in owned:
+            if live:
+                partners.setdefault(round_.interview_id, round_)
+            continue
+        if live:
+            live_dates.add(key)
+        moments.append(Moment.of(round_.interview, round_, own=False))
+    for interview in interviews:
+        key = (interview.pk, interview.interview_date)
+        # An unscheduled interview's date that a live round holds is that round's event.
+        if key in owned or interview.status == str(InterviewStatus.CANCELLED):
+            moments.append(Moment.of(interview, partners.get(interview.pk), own=True))
+        elif key not in live_dates:
+            moments.append(Moment.of(interview, None, own=True))
+    moments.sort(key=lambda moment: (moment.start, moment.uid))
+    return moments
+
+
+def utc(value: datetime.datetime) -> datetime.datetime:
+    return value.astimezone(datetime.timezone.utc).replace(microsecond=0)
+
+
+def feed_event(moment: Moment) -> icalendar.Event:
+    """The feed's VEVENT of a moment: the attachment's event, with its revision and status.
+
+    DTSTAMP is the moment's last change (RFC 5545: without a METHOD it is
+    LAST-MODIFIED), so the same data always gives the same text.
+    """
+    item = event(
+        moment.uid,
+        moment.summary,
+        utc(moment.start),
+        moment.duration,
+        moment.location,
+    )
+    item.pop("DTSTAMP")
+    item.add("dtstamp", utc(moment.last_modified))
+    if moment.description:
+        item.add("description", moment.description)
+    item.add("sequence", moment.sequence)
+    item.add("last-modified", utc(moment.last_modified))
+    item.add("status", "CANCELLED" if moment.cancelled else "CONFIRMED")
+    return item
+
+
+def feed_calendar(moments: Iterable[Moment]) -> bytes:
+    """The feed's VCALENDAR: the same bytes for the same events and language."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", FEED_PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", _("Interviews"))
+    calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", REFRESH_INTERVAL)
+    for moment in moments:
+        calendar.add_component(feed_event(moment))
+    return bytes(calendar.to_ical())
+
+
+def feed_etag(moments: Sequence[Moment]) -> str:
+    """A strong ETag of the feed, from its events rather than its bytes.
+
+    Building the iCalendar text costs far more than reading the rows, so a
+    poll answered 304 skips it. The events and the active language (labels,
+    the calendar's name) determine the text; ``FEED_FORMAT`` changes with it.
+    """
+    seed = repr((FEED_FORMAT, get_language(), moments)).encode("utf-8", "surrogatepass")
+    return f'"{hashlib.sha256(seed).hexdigest()[:32]}"'
+
+
+def token_digest(token: str) -> str:
+    """What is stored of a token: its SHA-256 (the token is random, so no salt is needed)."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def issue_token(user_id: Any) -> tuple[str, CalendarFeed]:
+    """A new token for the user's feed; the previous one stops working at once."""
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    feed, _created = CalendarFeed.objects.update_or_create(
+        user_id=user_id,
+        defaults={"token_hash": token_digest(token), "created_at": now, "changed_at": now},
+    )
+    return token, feed
+
+
+def note_deletion(user_id: Any) -> None:
+    """Date a deleted event, so that ``Last-Modified`` moves although no row is left."""
+    CalendarFeed.objects.filter(user_id=user_id).update(changed_at=timezone.now())

@@ -112,8 +112,9 @@ def malformed_rates(names: Sequence[str], check_id: str) -> list[CheckMessage]:
 def check_test_email_rate(
     app_configs: Sequence[AppConfig] | None, **kwargs: Any
 ) -> list[CheckMessage]:
-    # A malformed rate would otherwise surface as a 500 on the first test email.
-    return malformed_rates(("TEST_EMAIL_RATE",), E004)
+    # A malformed rate would otherwise surface as a 500 on the first test email
+    # or the first poll of a calendar feed.
+    return malformed_rates(("TEST_EMAIL_RATE", "CALENDAR_FEED_RATE"), E004)
 
 
 @register(Tags.compatibility)

@@ -64,6 +64,12 @@ DEFAULTS: dict[str, Any] = {
     "ID_DOMAIN": None,
     # Seconds to wait for the Celery broker before answering 503.
     "BROKER_TIMEOUT_SECONDS": 1.0,
+    # The calendar feed holds moments from this many days ago onwards...
+    "CALENDAR_PAST_DAYS": 90,
+    # ...and cancelled ones for this many days after their cancellation.
+    "CALENDAR_CANCELLED_DAYS": 30,
+    # Requests per feed token (django-ratelimit syntax).
+    "CALENDAR_FEED_RATE": "60/h",
 }
 
 # Settings holding dotted paths, resolved to objects on access.

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
+from interview_coordinator.views.calendar import CalendarFeedView, CalendarSettingsView
 from interview_coordinator.views.dashboard import DashboardStatsView
 from interview_coordinator.views.index import ApiIndexView, not_found
 from interview_coordinator.views.interviews import InterviewRoundViewSet, InterviewViewSet
@@ -30,6 +31,12 @@ endpoints = [
     path("interviews/dashboard-stats/", DashboardStatsView.as_view(), name="dashboard-stats"),
     path("profile/", ProfileView.as_view(), name="profile"),
     path("profile/test-email/", TestEmailView.as_view(), name="profile-test-email"),
+    path("profile/calendar/", CalendarSettingsView.as_view(), name="profile-calendar"),
+    re_path(
+        r"^calendar/(?P<token>[A-Za-z0-9_-]{20,128})\.ics$",
+        CalendarFeedView.as_view(),
+        name="calendar-feed",
+    ),
     *router.urls,
 ]
 

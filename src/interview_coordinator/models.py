@@ -90,6 +90,20 @@ FIRST_STAGE = "applied"
 STAGE_ORDER = tuple(InterviewStage.values)
 
 
+def bump_sequence(instance: Interview | InterviewRound, save_kwargs: dict[str, Any]) -> None:
+    """Count a change of a stored row, so that calendars subscribed to it take the update.
+
+    RFC 5545 clients keep an event whose SEQUENCE has not grown; a save with
+    ``update_fields`` writes the new number too.
+    """
+    if instance._state.adding:
+        return
+    instance.sequence += 1
+    update_fields = save_kwargs.get("update_fields")
+    if update_fields is not None:
+        save_kwargs["update_fields"] = {*update_fields, "sequence"}
+
+
 class Interview(models.Model):
     """One application at one company."""
 
@@ -132,6 +146,12 @@ class Interview(models.Model):
     )
     application_date = models.DateField(_("application date"), default=timezone.localdate)
     notes = models.TextField(_("notes"), blank=True, default="", max_length=NOTES_MAX_LENGTH)
+    sequence = models.PositiveIntegerField(
+        _("revision"),
+        default=0,
+        editable=False,
+        help_text=_("Grows on every save: the SEQUENCE of its calendar event."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -158,6 +178,7 @@ class Interview(models.Model):
         self.notes = clean_html_once(self.notes or "")
         if self.application_status in OFFER_STATUSES:
             self.interview_stage = COMPLETED_STAGE
+        bump_sequence(self, kwargs)
         super().save(*args, **kwargs)
 
 
@@ -179,6 +200,12 @@ class InterviewRound(models.Model):
     notes = models.TextField(_("notes"), blank=True, default="", max_length=NOTES_MAX_LENGTH)
     outcome = models.CharField(
         _("outcome"), max_length=20, choices=RoundOutcome.choices, default=RoundOutcome.PENDING
+    )
+    sequence = models.PositiveIntegerField(
+        _("revision"),
+        default=0,
+        editable=False,
+        help_text=_("Grows on every save: the SEQUENCE of its calendar event."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -202,6 +229,7 @@ class InterviewRound(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Store clean notes whatever the entry path (API, admin, shell)."""
         self.notes = clean_html_once(self.notes or "")
+        bump_sequence(self, kwargs)
         super().save(*args, **kwargs)
 
     @classmethod
@@ -345,3 +373,30 @@ class ReminderDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.interview_id} @ {self.moment:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class CalendarFeed(models.Model):
+    """A user's calendar subscription: the hash of its secret URL token.
+
+    Only the SHA-256 of the token is stored, so a copy of the database does
+    not give anyone the feeds; issuing a new token replaces the hash, and
+    deleting the row turns the feed off.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="interview_coordinator_calendar_feed",
+        verbose_name=_("user"),
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    # Deleting an event changes the feed without leaving a row to date it.
+    changed_at = models.DateTimeField(_("last deletion"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return str(self.user)

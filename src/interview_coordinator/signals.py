@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_init, post_save
 from django.dispatch import receiver
 
+from interview_coordinator.calendar import note_deletion
 from interview_coordinator.models import Interview, InterviewRound, Profile
 from interview_coordinator.reminders.planning import plan
 
@@ -55,10 +56,7 @@ def unplan_round(
     interview's deliveries are being deleted too; planning then would insert
     rows pointing at an interview about to disappear.
     """
-    deleted_on_its_own = isinstance(origin, InterviewRound) or (
-        isinstance(origin, QuerySet) and origin.model is InterviewRound
-    )
-    if deleted_on_its_own:
+    if deleted_on_its_own(origin, InterviewRound):
         plan(instance.interview.user_id, interview_id=instance.interview_id)
 
 
@@ -99,3 +97,29 @@ def plan_user(
     if raw or created or not changed:
         return
     plan(instance.pk)
+
+
+def deleted_on_its_own(origin: Any, model: type[Interview] | type[InterviewRound]) -> bool:
+    """Whether a row was deleted for itself rather than as part of its parent or user."""
+    return isinstance(origin, model) or (isinstance(origin, QuerySet) and origin.model is model)
+
+
+@receiver(post_delete, sender=Interview, dispatch_uid="interview_coordinator.feed_interview")
+@receiver(post_delete, sender=InterviewRound, dispatch_uid="interview_coordinator.feed_round")
+def date_feed_deletion(
+    sender: type[Interview] | type[InterviewRound],
+    instance: Interview | InterviewRound,
+    origin: Any = None,
+    **kwargs: Any,
+) -> None:
+    """A deleted event leaves the feed: move its ``Last-Modified`` so pollers refetch it.
+
+    A user's deletion takes the feed with it, and a round deleted with its
+    interview is dated by the interview.
+    """
+    if not deleted_on_its_own(origin, sender):
+        return
+    if isinstance(instance, Interview):
+        note_deletion(instance.user_id)
+    else:
+        note_deletion(instance.interview.user_id)

@@ -1,0 +1,150 @@
+"""The calendar feed (token in the URL, no JWT) and the profile page that issues its token."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.http import HttpResponse, HttpResponseBase
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from interview_coordinator.calendar import (
+    feed_calendar,
+    feed_etag,
+    issue_token,
+    token_digest,
+    user_moments,
+)
+from interview_coordinator.conf import app_settings
+from interview_coordinator.models import CalendarFeed
+from interview_coordinator.ratelimit import check, throttled
+from interview_coordinator.serializers.calendar import CalendarFeedSerializer
+from interview_coordinator.views.base import PackageJSONRenderer, PackageViewMixin
+
+FEED_SCOPE = "calendar-feed"
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+
+
+class ICalendarRenderer(BaseRenderer):
+    """Lets a client that asks for ``text/calendar`` only in; its errors stay JSON text."""
+
+    media_type = "text/calendar"
+    format = "ics"
+    charset = "utf-8"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        if isinstance(data, bytes):
+            return data
+        return json.dumps(data, ensure_ascii=True).encode("ascii")
+
+
+@extend_schema(
+    auth=[],
+    responses={
+        (200, "text/calendar"): OpenApiResponse(OpenApiTypes.STR, description="RFC 5545 feed"),
+        304: OpenApiResponse(description="Unchanged since If-None-Match / If-Modified-Since"),
+    },
+    tags=["calendar"],
+)
+class CalendarFeedView(PackageViewMixin, APIView):
+    """The user's interview moments as a subscribable iCalendar feed.
+
+    Calendar clients cannot send a JWT: the random token in the URL is the
+    credential, looked up by its hash. An unknown or rotated token answers 404.
+    Polling is cheap: three queries whatever the number of events, and a 304
+    when the client's ``ETag`` or date is current.
+    """
+
+    renderer_classes: Sequence[type[BaseRenderer]] = [PackageJSONRenderer, ICalendarRenderer]
+
+    def get_authenticators(self) -> list[BaseAuthentication]:
+        return []
+
+    def get_permissions(self) -> list[BasePermission]:
+        return [AllowAny()]
+
+    def get(self, request: Request, token: str) -> HttpResponseBase:
+        digest = token_digest(token)
+        rate = str(app_settings.CALENDAR_FEED_RATE)
+        wait = check(request, FEED_SCOPE, digest, rate)
+        if wait:
+            raise throttled(request, FEED_SCOPE, wait, rate, _("for this calendar feed"))
+        feed = CalendarFeed.objects.filter(token_hash=digest).first()
+        if feed is None:
+            raise NotFound()
+        moments = user_moments(feed.user_id, timezone.now())
+        etag = feed_etag(moments)
+        changed = max([feed.changed_at, *(moment.last_modified for moment in moments)])
+        last_modified = int(changed.timestamp())
+        response = get_conditional_response(
+            request._request, etag=etag, last_modified=last_modified
+        )
+        if response is None:
+            response = HttpResponse(feed_calendar(moments), content_type=CONTENT_TYPE)
+            response["Content-Disposition"] = 'inline; filename="interviews.ics"'
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(last_modified)
+        # The URL is a credential: shared caches must neither keep nor serve it.
+        patch_cache_control(response, private=True, no_cache=True)
+        return response
+
+
+# On the class, scoped by method: a method-level extend_schema would build on
+# the host's DEFAULT_SCHEMA_CLASS instead of the package's own AutoSchema.
+@extend_schema(tags=["calendar"])
+@extend_schema(methods=["GET"], responses=CalendarFeedSerializer)
+@extend_schema(methods=["POST"], request=None, responses={201: CalendarFeedSerializer})
+@extend_schema(methods=["DELETE"], request=None, responses={204: None})
+class CalendarSettingsView(PackageViewMixin, APIView):
+    """Whether the feed is on; POST issues a new URL (shown once), DELETE turns it off.
+
+    Only the token's hash is stored, so the URL can be shown only when issued;
+    a lost URL is replaced by issuing a new one, which retires the old one.
+    """
+
+    def get(self, request: Request) -> Response:
+        feed = CalendarFeed.objects.filter(user_id=request.user.pk).first()
+        return Response(self.describe(feed, None))
+
+    def post(self, request: Request) -> Response:
+        token, feed = issue_token(request.user.pk)
+        return Response(self.describe(feed, token), status=status.HTTP_201_CREATED)
+
+    def delete(self, request: Request) -> Response:
+        CalendarFeed.objects.filter(user_id=request.user.pk).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def describe(self, feed: CalendarFeed | None, token: str | None) -> dict[str, Any]:
+        url = None
+        if token is not None:
+            match = self.request.resolver_match
+            namespace = match.namespace if match is not None else "interview_coordinator"
+            path = reverse(f"{namespace}:calendar-feed", args=[token])
+            url = self.request.build_absolute_uri(path)
+        return CalendarFeedSerializer(
+            {
+                "enabled": feed is not None,
+                "url": url,
+                "issued_at": feed.created_at if feed is not None else None,
+            }
+        ).data
