@@ -2,7 +2,9 @@
 
 - ``smtp_server``: aiosmtpd on a spare port; ``fail(n)`` makes the next ``n``
   messages fail with a temporary error, ``stop()``/``start()`` take it down and
-  up (connections are then refused), ``messages`` holds what it accepted.
+  up (connections are then refused), ``answer_late(s)`` stores messages but
+  answers them late, ``hold()``/``release()`` keep a sender waiting for its
+  answer, ``messages`` holds what it accepted.
 - ``broker``: a throwaway redis-server of the test's own.
 - ``celery_workers``: two ``celery -A tests.celery_app worker --beat`` subprocesses
   (two workers, two beats) on the test's database, broker and SMTP server,
@@ -11,6 +13,7 @@
 Every wait is bounded and every process started here is stopped by its id.
 """
 
+import asyncio
 import email
 import email.policy
 import os
@@ -31,15 +34,27 @@ from tests.servers import ThrowawayRedis, free_port
 ROOT = Path(__file__).resolve().parent.parent
 WORKER_START_TIMEOUT = 60
 WORKER_STOP_TIMEOUT = 20
+# Longest a held message waits for the test to release it.
+HOLD_TIMEOUT = 60
 
 
 class RecordingHandler:
-    """Accepts messages, or refuses the next ``failures`` with a temporary error."""
+    """Accepts messages, or refuses the next ``failures`` with a temporary error.
+
+    An accepted message is stored first and answered after ``answer_delay``
+    seconds, and not before ``release`` is set: a server that has the message
+    but answers late, or holds the sender while the test looks around.
+    ``received`` is set once a message is stored.
+    """
 
     def __init__(self):
         self.messages = []
         self.failures = 0
         self.refused = 0
+        self.answer_delay = 0.0
+        self.received = threading.Event()
+        self.release = threading.Event()
+        self.release.set()
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
@@ -51,6 +66,12 @@ class RecordingHandler:
             self.messages.append(
                 email.message_from_bytes(envelope.content, policy=email.policy.default)
             )
+        self.received.set()
+        deadline = time.monotonic() + HOLD_TIMEOUT
+        while not self.release.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        if self.answer_delay:
+            await asyncio.sleep(self.answer_delay)
         return "250 Message accepted"
 
 
@@ -68,11 +89,26 @@ class SMTPServer:
         with self.handler.lock:
             self.handler.failures = count
 
+    def answer_late(self, seconds):
+        """Store each message at once, but answer it only ``seconds`` later."""
+        self.handler.answer_delay = seconds
+
+    def hold(self):
+        """Keep the next senders waiting for their answer until ``release()``."""
+        self.handler.received.clear()
+        self.handler.release.clear()
+
+    def release(self):
+        self.handler.release.set()
+
     def reset(self):
         with self.handler.lock:
             self.handler.messages.clear()
             self.handler.failures = 0
             self.handler.refused = 0
+        self.handler.answer_delay = 0.0
+        self.handler.received.clear()
+        self.handler.release.set()
 
     def start(self):
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)

@@ -20,7 +20,12 @@ from django.db import connection
 from django.utils import timezone
 
 from interview_coordinator.models import DeliveryStatus, Profile, ReminderDelivery
-from interview_coordinator.reminders.dispatch import claim_due, deliver, dispatch_due
+from interview_coordinator.reminders.dispatch import (
+    SCAN_SLACK,
+    claim_due,
+    deliver,
+    dispatch_due,
+)
 from tests.factories import InterviewFactory, RoundFactory
 from tests.reminder_fixtures import celery_app, smtp, smtp_server  # noqa: F401
 
@@ -58,7 +63,7 @@ class TestClaim:
         ids = claim_due()
         assert ids == list(due.reminder_deliveries.values_list("pk", flat=True))
         row = ReminderDelivery.objects.get(pk=ids[0])
-        assert row.status == DeliveryStatus.SENDING
+        assert row.status == DeliveryStatus.CLAIMED
         assert row.due_at > timezone.now()
         assert claim_due() == []
 
@@ -273,18 +278,80 @@ class TestFailingMailServer:
         assert run_scan() == ["sent"]
         assert len(smtp.messages) == 1
 
-    def test_backoff_is_exponential(self, user, smtp, settings):
-        settings.INTERVIEW_COORDINATOR = {"REMINDER_RETRY_BACKOFF_SECONDS": 60}
+    def test_backoff_doubles_up_to_its_cap_counted_from_the_claim(self, user, smtp, settings):
+        settings.INTERVIEW_COORDINATOR = {
+            "REMINDER_RETRY_BACKOFF_SECONDS": 60,
+            "REMINDER_RETRY_MAX_BACKOFF_SECONDS": 200,
+        }
         smtp.fail(10)
-        due_interview(user)
+        due_interview(user, hours_ahead=24)
         delays = []
-        for _ in range(3):
-            (delivery_id,) = claim_due(now=timezone.now() + datetime.timedelta(days=1))
-            before = timezone.now()
+        scan_at = timezone.now()
+        for _ in range(4):
+            (delivery_id,) = claim_due(now=scan_at)
             assert deliver(delivery_id) == "pending"
             row = ReminderDelivery.objects.get(pk=delivery_id)
-            delays.append(round((row.due_at - before).total_seconds() / 60))
-        assert delays == [1, 2, 4]
+            delays.append((row.due_at - scan_at + SCAN_SLACK).total_seconds())
+            scan_at = row.due_at
+        assert delays == [60, 120, 200, 200]
+
+    def test_a_retry_is_taken_by_the_scan_one_backoff_after_the_failed_attempts(
+        self, user, smtp, settings
+    ):
+        settings.INTERVIEW_COORDINATOR = {"REMINDER_RETRY_BACKOFF_SECONDS": 60}
+        smtp.fail(1)
+        due_interview(user)
+        scan_at = timezone.now()
+        (delivery_id,) = claim_due(now=scan_at)
+        assert deliver(delivery_id) == "pending"
+        # Beat scans every minute: the one a minute later takes the retry.
+        next_scan = scan_at + datetime.timedelta(seconds=60)
+        assert claim_due(now=next_scan) == [delivery_id]
+        assert deliver(delivery_id) == "sent"
+
+    def test_an_outage_longer_than_five_attempts_still_delivers_once(self, user, smtp, settings):
+        settings.INTERVIEW_COORDINATOR = {"REMINDER_RETRY_BACKOFF_SECONDS": 0}
+        due_interview(user)
+        smtp.stop()
+        try:
+            assert [run_scan() for _ in range(8)] == [["pending"]] * 8
+        finally:
+            smtp.start()
+        assert run_scan() == ["sent"]
+        assert run_scan() == []
+        assert len(smtp.messages) == 1
+        row = ReminderDelivery.objects.get()
+        assert (row.status, row.attempts) == (DeliveryStatus.SENT, 9)
+
+    def test_gives_up_once_the_next_retry_would_come_after_the_moment(
+        self, user, smtp, settings, caplog
+    ):
+        settings.INTERVIEW_COORDINATOR = {
+            "REMINDER_RETRY_BACKOFF_SECONDS": 2 * 3600,
+            "REMINDER_RETRY_MAX_BACKOFF_SECONDS": 2 * 3600,
+        }
+        smtp.fail(1)
+        due_interview(user, hours_ahead=3)
+        with caplog.at_level(logging.WARNING, logger="interview_coordinator.reminders.dispatch"):
+            assert run_scan() == ["pending"]
+            (delivery_id,) = claim_due(now=ReminderDelivery.objects.get().due_at)
+            smtp.fail(1)
+            assert deliver(delivery_id) == "failed"
+        row = ReminderDelivery.objects.get()
+        assert (row.status, row.attempts) == (DeliveryStatus.FAILED, 2)
+        assert "given up after 2 attempts" in caplog.text
+
+    def test_a_delivery_claimed_after_its_moment_is_given_up_not_sent(self, user, smtp, caplog):
+        interview = due_interview(user)
+        (delivery_id,) = claim_due()
+        # Its task waited in a queue until the moment was over.
+        past = timezone.now() - datetime.timedelta(minutes=1)
+        type(interview).objects.filter(pk=interview.pk).update(interview_date=past)
+        ReminderDelivery.objects.filter(pk=delivery_id).update(moment=past)
+        with caplog.at_level(logging.ERROR, logger="interview_coordinator.reminders.dispatch"):
+            assert deliver(delivery_id) == "failed"
+        assert "moment passed" in caplog.text
+        assert smtp.messages == []
 
     def test_gives_up_after_the_last_attempt_and_logs_it(self, user, smtp, settings, caplog):
         settings.INTERVIEW_COORDINATOR = {
@@ -380,3 +447,115 @@ class TestConcurrency:
         outcomes = self.race(2, lambda: deliver(delivery_id))
         assert sorted(outcomes) == ["sent", "skipped"]
         assert len(smtp.messages) == 1
+
+
+@pytest.mark.django_db
+class TestLateAnswers:
+    """A server that stores the message but answers late."""
+
+    def test_an_answer_later_than_the_command_timeout_is_awaited_and_sent_once(
+        self, user, smtp, settings
+    ):
+        settings.EMAIL_TIMEOUT = 1
+        settings.INTERVIEW_COORDINATOR = {
+            "REMINDER_RETRY_BACKOFF_SECONDS": 0,
+            "SMTP_DATA_TIMEOUT_SECONDS": 10,
+        }
+        smtp.answer_late(2)
+        due_interview(user)
+        assert run_scan() == ["sent"]
+        assert run_scan() == []
+        assert len(smtp.messages) == 1
+        row = ReminderDelivery.objects.get()
+        assert (row.status, row.attempts, row.last_error) == (DeliveryStatus.SENT, 1, "")
+
+    def test_an_answer_that_never_comes_is_retried_with_the_same_message_id(
+        self, user, smtp, settings, caplog
+    ):
+        settings.EMAIL_TIMEOUT = 1
+        settings.INTERVIEW_COORDINATOR = {
+            "REMINDER_RETRY_BACKOFF_SECONDS": 0,
+            "SMTP_DATA_TIMEOUT_SECONDS": 1,
+        }
+        smtp.answer_late(3)
+        due_interview(user)
+        with caplog.at_level(logging.WARNING, logger="interview_coordinator.reminders.dispatch"):
+            assert run_scan() == ["pending"]
+        row = ReminderDelivery.objects.get()
+        assert "may have" in row.last_error
+        assert "may have" in caplog.text
+        smtp.answer_late(0)
+        assert run_scan() == ["sent"]
+        first, second = smtp.messages
+        assert first["Message-ID"] == second["Message-ID"] == f"<reminder-{row.pk}@example.com>"
+
+    def test_a_refused_connection_is_not_reported_as_a_lost_answer(self, user, smtp, settings):
+        settings.INTERVIEW_COORDINATOR = {"REMINDER_RETRY_BACKOFF_SECONDS": 0}
+        due_interview(user)
+        smtp.stop()
+        try:
+            assert run_scan() == ["pending"]
+        finally:
+            smtp.start()
+        error = ReminderDelivery.objects.get().last_error
+        assert "ConnectionRefusedError" in error
+        assert "may have" not in error
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+class TestWritesDuringASend:
+    # Bounds on waits that only a defect makes long.
+    WAIT = 30
+
+    def test_moving_the_interview_while_the_server_holds_its_reminder_does_not_wait(
+        self, user, smtp, auth_client
+    ):
+        interview = due_interview(user)
+        (delivery_id,) = claim_due()
+        smtp.hold()
+        outcome = []
+
+        def send_it():
+            try:
+                outcome.append(deliver(delivery_id))
+            finally:
+                connection.close()
+
+        def move_it():
+            try:
+                moved = interview.interview_date + HOUR
+                response = auth_client.patch(
+                    f"/api/interviews/{interview.pk}/",
+                    {"interview_date": moved.isoformat()},
+                    format="json",
+                )
+                outcome.append(response.status_code)
+            finally:
+                connection.close()
+
+        sender = threading.Thread(target=send_it)
+        sender.start()
+        writer = None
+        try:
+            assert smtp.handler.received.wait(self.WAIT), "the reminder never reached the server"
+            writer = threading.Thread(target=move_it)
+            writer.start()
+            writer.join(self.WAIT)
+            # The write finished while the server still had the sender waiting.
+            assert not writer.is_alive()
+            assert sender.is_alive()
+            assert outcome == [200]
+        finally:
+            smtp.release()
+            sender.join(self.WAIT)
+            if writer is not None:
+                writer.join(self.WAIT)
+        assert outcome == [200, "sent"]
+        assert len(smtp.messages) == 1
+        # The reminder that went out is recorded; the new date has its own.
+        rows = dict(ReminderDelivery.objects.values_list("moment", "status"))
+        assert rows == {
+            interview.interview_date: DeliveryStatus.SENT,
+            interview.interview_date + HOUR: DeliveryStatus.PENDING,
+        }

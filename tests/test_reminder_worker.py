@@ -3,7 +3,8 @@
 Two ``celery -A tests.celery_app worker --beat`` processes (two workers and two
 beats, racing) run on this test's PostgreSQL database, a throwaway
 redis-server and an aiosmtpd server; each beat runs the dispatch scan every
-second. Rows are committed (``transaction=True``) so the workers see them.
+second, and a failed send is retried within two seconds. Rows are committed
+(``transaction=True``) so the workers see them.
 """
 
 # The fixtures are imported from tests.reminder_fixtures, then named as parameters.
@@ -72,6 +73,25 @@ def test_mail_server_failing_three_times_then_up_delivers_exactly_once(celery_wo
     assert delivery.attempts == 4
     assert smtp.handler.refused == 3
     # Beat keeps scanning every second: a few more ticks must not send it again.
+    time.sleep(3)
+    assert len(smtp.messages) == 1
+
+
+def test_a_mail_outage_longer_than_five_attempts_still_delivers_once(celery_workers, smtp, user):
+    smtp.stop()
+    try:
+        InterviewFactory(user=user, interview_date=timezone.now() + timezone.timedelta(hours=3))
+        delivery = ReminderDelivery.objects.get()
+        deadline = time.monotonic() + DELIVERY_TIMEOUT
+        while delivery.attempts < 7 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            delivery.refresh_from_db()
+        assert delivery.attempts >= 7, logs(celery_workers)
+        assert delivery.status != DeliveryStatus.FAILED
+    finally:
+        smtp.start()
+    delivery = wait_for_status(delivery, DeliveryStatus.SENT, DELIVERY_TIMEOUT)
+    assert delivery.status == DeliveryStatus.SENT, logs(celery_workers)
     time.sleep(3)
     assert len(smtp.messages) == 1
 

@@ -2,7 +2,7 @@
 
 The test suite's settings, pointed at the test's database, its throwaway
 Redis broker and its aiosmtpd server, with a one-second beat and short
-retry backoff so that a failing-then-recovering mail server is seen within
+(capped) retry backoff so that a failing-then-recovering mail server is seen within
 seconds.
 """
 
@@ -30,5 +30,5 @@ EMAIL_TIMEOUT = 5
 
 INTERVIEW_COORDINATOR = {
     "REMINDER_RETRY_BACKOFF_SECONDS": 1,
-    "REMINDER_MAX_ATTEMPTS": 5,
+    "REMINDER_RETRY_MAX_BACKOFF_SECONDS": 2,
 }

@@ -52,13 +52,22 @@ DEFAULTS: dict[str, Any] = {
     "TEST_EMAIL_RATE": "3/h",
     # Reminders.
     "REMINDER_BATCH_SIZE": 200,
-    "REMINDER_MAX_ATTEMPTS": 5,
+    # None: retry until the moment itself would pass; a number also gives up
+    # after that many attempts.
+    "REMINDER_MAX_ATTEMPTS": None,
     "REMINDER_RETRY_BACKOFF_SECONDS": 60,
+    # The backoff doubles after each failure up to this, so that a long mail
+    # outage is retried often enough to send the reminder soon after it ends.
+    "REMINDER_RETRY_MAX_BACKOFF_SECONDS": 900,
     "REMINDER_FROM_EMAIL": None,
     "REMINDER_CLAIM_TIMEOUT_SECONDS": 600,
     # SMTP timeout of reminder and test emails when the host sets no EMAIL_TIMEOUT:
-    # a send holds its delivery's row lock, so it must not wait forever.
+    # a send holds a worker, so it must not wait forever.
     "SMTP_TIMEOUT_SECONDS": 30.0,
+    # Wait for the server's answer once the whole message was sent (RFC 5321
+    # 4.5.3.2.6 recommends 10 minutes): the server may already have it, and a
+    # lost answer means a retry that can duplicate it.
+    "SMTP_DATA_TIMEOUT_SECONDS": 600.0,
     # Domain part of calendar UIDs and reminder Message-IDs; None takes the
     # domain of the sender address. Keep it once chosen: calendars match on it.
     "ID_DOMAIN": None,

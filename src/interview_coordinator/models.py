@@ -314,14 +314,18 @@ class Profile(models.Model):
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
+    CLAIMED = "claimed", _("Claimed")
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
 
 
-# Deliveries the dispatch scan looks at: pending ones once due, and claimed
-# ones whose claim expired (their queued send task was lost).
-DISPATCHABLE_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+# Deliveries the dispatch scan looks at: pending ones once due, and claimed or
+# sending ones whose claim expired (their task was lost, or died mid-send).
+DISPATCHABLE_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, DeliveryStatus.SENDING)
+# Deliveries that planning may still delete or replace: none is with a mail
+# server. A sending one is left to finish, as a sent one is kept.
+REPLANNABLE_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED)
 
 
 class ReminderDelivery(models.Model):

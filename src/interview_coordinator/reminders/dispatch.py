@@ -1,4 +1,4 @@
-"""Claiming due deliveries and sending each exactly once.
+"""Claiming due deliveries and sending each exactly once, with no lock held while SMTP talks.
 
 Claiming runs ``SELECT … FOR UPDATE SKIP LOCKED`` on the partial index over
 ``due_at``, so two scans at once (two beats, or beat and the management
@@ -7,12 +7,21 @@ scan costs the same whatever the size of the table. A claimed row's
 ``due_at`` moves to the end of its claim, so a send task lost with its
 broker or worker is claimed again later rather than lost.
 
-Sending locks the row and checks it is still claimed and still planned
-before talking to SMTP, and marks it sent in the same transaction: a second
-task for the same row (after a re-claim) finds it locked or already sent.
-A failed attempt puts the row back to pending with an exponential backoff on
-``due_at``, so retries survive worker restarts; after the last attempt the
-row is marked failed and logged.
+Sending takes three steps, so that no write ever waits on a mail server:
+
+1. *start*, a short transaction: lock the row (``SKIP LOCKED``), check it is
+   still claimed, still planned and its moment still ahead, build the email,
+   and mark the row ``sending`` with the attempt's number. Only one task can
+   move a row from ``claimed`` to ``sending``: a second task for the same
+   row finds it locked or no longer claimed and does nothing.
+2. *send*, with no transaction and no lock: planning leaves a ``sending``
+   row alone, so a write of its interview goes through meanwhile.
+3. *record*, one short update: ``sent``, or back to ``pending`` with the
+   next retry time, or ``failed`` once the moment would pass before a retry.
+
+Retries are due a backoff after the claim of the failed attempt (the scan
+that took it), so they fall on the scan one backoff later rather than the
+one after; the backoff doubles up to ``REMINDER_RETRY_MAX_BACKOFF_SECONDS``.
 """
 
 from __future__ import annotations
@@ -20,9 +29,12 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,11 +49,13 @@ from interview_coordinator.models import (
 )
 from interview_coordinator.reminders.emails import (
     ReminderContent,
+    longest_send,
     reminder_email,
     send,
     user_email,
 )
-from interview_coordinator.reminders.planning import Preferences, is_still_planned
+from interview_coordinator.reminders.planning import Preferences, is_still_planned, plan
+from interview_coordinator.reminders.smtp import AnswerLost
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +64,10 @@ logger = logging.getLogger(__name__)
 MAX_BATCHES_PER_SCAN = 20
 # Stored error text is bounded by the column.
 ERROR_MAX_LENGTH = 500
+# Retries are due this much before the scan one backoff after the failed
+# attempt's, so that a scan that runs a little earlier than the last one
+# (beat's and the worker's own delays vary) still takes them.
+SCAN_SLACK = datetime.timedelta(seconds=1)
 
 
 def claim_due(now: datetime.datetime | None = None, batch_size: int | None = None) -> list[int]:
@@ -70,7 +88,7 @@ def claim_due(now: datetime.datetime | None = None, batch_size: int | None = Non
         )
         if ids:
             ReminderDelivery.objects.filter(pk__in=ids).update(
-                status=DeliveryStatus.SENDING, due_at=claim_expiry, claimed_at=now
+                status=DeliveryStatus.CLAIMED, due_at=claim_expiry, claimed_at=now
             )
     return ids
 
@@ -94,87 +112,182 @@ def dispatch_due(enqueue: Callable[[int], object]) -> int:
 
 
 def retry_delay(attempts: int) -> datetime.timedelta:
-    """Exponential backoff: the base after the first failure, doubling after each."""
+    """Exponential backoff, capped: the base after the first failure, doubling after each."""
     base = float(app_settings.REMINDER_RETRY_BACKOFF_SECONDS)
-    return datetime.timedelta(seconds=base * 2 ** max(attempts - 1, 0))
+    cap = float(app_settings.REMINDER_RETRY_MAX_BACKOFF_SECONDS)
+    # The exponent is bounded so that a long outage's attempt count cannot overflow it.
+    return datetime.timedelta(seconds=min(base * 2 ** min(max(attempts - 1, 0), 32), cap))
 
 
-def _record_failure(delivery: ReminderDelivery, error: str, *, final: bool = False) -> str:
-    delivery.attempts += 1
-    delivery.last_error = error[:ERROR_MAX_LENGTH]
-    if final or delivery.attempts >= int(app_settings.REMINDER_MAX_ATTEMPTS):
-        delivery.status = str(DeliveryStatus.FAILED)
-        logger.error(
-            "Reminder delivery %s given up after %s attempts: %s",
-            delivery.pk,
-            delivery.attempts,
-            delivery.last_error,
-        )
-    else:
-        delivery.status = str(DeliveryStatus.PENDING)
-        delivery.due_at = timezone.now() + retry_delay(delivery.attempts)
-        logger.warning(
-            "Reminder delivery %s attempt %s failed, retrying at %s: %s",
-            delivery.pk,
-            delivery.attempts,
-            delivery.due_at.isoformat(),
-            delivery.last_error,
-        )
-    delivery.save(update_fields=["attempts", "last_error", "status", "due_at"])
-    return str(delivery.status)
+@dataclass(frozen=True)
+class Attempt:
+    """One started attempt: what the record step needs once SMTP has answered."""
+
+    delivery_id: int
+    number: int
+    moment: datetime.datetime
+    claimed_at: datetime.datetime
+    message: EmailMessage
 
 
 def deliver(delivery_id: int) -> str:
-    """Send one claimed delivery, at most once; return what became of it.
+    """Send one claimed delivery, at most once per accepted attempt; return what became of it.
 
     Outcomes: ``sent``, ``pending`` (failed, will be retried), ``failed``
     (gave up), ``cancelled`` (no longer planned, row removed) and ``skipped``
     (another task holds it, or it is no longer claimed).
     """
+    started = _start(delivery_id)
+    if isinstance(started, str):
+        return started
+    try:
+        send(started.message)
+    except AnswerLost as exc:
+        # The server may have the message: retried all the same (a reminder is
+        # never silently lost), with the same Message-ID.
+        return _record_failure(started, str(exc))
+    except OSError as exc:  # smtplib's errors included: the server may recover
+        return _record_failure(started, f"{exc.__class__.__name__}: {exc}")
+    except Exception as exc:
+        # A malformed address, say: retrying cannot help, and leaving the row
+        # in flight would retry it forever.
+        logger.exception("Reminder delivery %s cannot be sent", delivery_id)
+        return _record_failure(started, f"{exc.__class__.__name__}: {exc}", final=True)
+    _record_sent(started)
+    logger.info("Reminder delivery %s sent", delivery_id)
+    return "sent"
+
+
+def _start(delivery_id: int) -> Attempt | str:
+    """Take a claimed delivery for one attempt, in a short transaction; or say why not."""
     with transaction.atomic():
-        # Lock the delivery only: the interview stays writable while SMTP talks.
         delivery = (
             ReminderDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk=delivery_id, status=DeliveryStatus.SENDING)
+            .filter(pk=delivery_id, status=DeliveryStatus.CLAIMED)
             .select_related("interview")
             .first()
         )
         if delivery is None:
             return "skipped"
+        now = timezone.now()
+        if delivery.moment <= now:
+            _give_up(delivery, "The moment passed before the reminder could be sent.")
+            return "failed"
         user = get_user_model()._default_manager.get(pk=delivery.interview.user_id)
         profile = Profile.objects.for_user(user)
-        if not is_still_planned(delivery, user.pk, profile):
+        stale = not is_still_planned(delivery, user.pk, profile)
+        if stale:
             delivery.delete()
-            return "cancelled"
-        recipient = user_email(user)
-        if not recipient:
-            return _record_failure(delivery, "The user has no email address.", final=True)
-        content = ReminderContent(
-            interview=delivery.interview,
-            round=InterviewRound.objects.filter(
-                interview_id=delivery.interview_id,
-                scheduled_date=delivery.moment,
-                outcome=RoundOutcome.PENDING,
-            )
-            .order_by("pk")
-            .first(),
-            moment=delivery.moment,
-            zone=ZoneInfo(Preferences.of(profile).timezone),
+        else:
+            return _take(delivery, user, profile, now)
+    # Planned again once the lock is released: what replaces the stale row (a
+    # moved moment, new preferences) is due now rather than at the next write.
+    plan(user.pk, interview_id=delivery.interview_id)
+    return "cancelled"
+
+
+def _take(
+    delivery: ReminderDelivery, user: Any, profile: Profile, now: datetime.datetime
+) -> Attempt | str:
+    """Build the email and mark the delivery sending (the caller holds its lock)."""
+    recipient = user_email(user)
+    if not recipient:
+        _give_up(delivery, "The user has no email address.")
+        return "failed"
+    try:
+        message = _build(delivery, user.get_username(), profile, recipient)
+    except Exception as exc:
+        # A broken template override: retrying cannot help.
+        logger.exception("Reminder delivery %s cannot be built", delivery.pk)
+        _give_up(delivery, f"{exc.__class__.__name__}: {exc}")
+        return "failed"
+    delivery.attempts += 1
+    delivery.status = str(DeliveryStatus.SENDING)
+    # Claimable again only if this task dies: after the longest a send can take.
+    delivery.due_at = now + max(
+        datetime.timedelta(seconds=app_settings.REMINDER_CLAIM_TIMEOUT_SECONDS), longest_send()
+    )
+    delivery.save(update_fields=["attempts", "status", "due_at"])
+    return Attempt(
+        delivery_id=delivery.pk,
+        number=delivery.attempts,
+        moment=delivery.moment,
+        claimed_at=delivery.claimed_at or now,
+        message=message,
+    )
+
+
+def _build(
+    delivery: ReminderDelivery, username: str, profile: Profile, recipient: str
+) -> EmailMessage:
+    content = ReminderContent(
+        interview=delivery.interview,
+        round=InterviewRound.objects.filter(
+            interview_id=delivery.interview_id,
+            scheduled_date=delivery.moment,
+            outcome=RoundOutcome.PENDING,
         )
-        try:
-            message = reminder_email(content, recipient, user.get_username(), delivery.pk)
-            send(message)
-        except OSError as exc:  # smtplib's errors included: the server may recover
-            return _record_failure(delivery, f"{exc.__class__.__name__}: {exc}")
-        except Exception as exc:
-            # A malformed address or a broken template override: retrying cannot
-            # help, and leaving the row claimed would retry it forever.
-            logger.exception("Reminder delivery %s cannot be built or sent", delivery_id)
-            return _record_failure(delivery, f"{exc.__class__.__name__}: {exc}", final=True)
-        delivery.status = str(DeliveryStatus.SENT)
-        delivery.attempts += 1
-        delivery.sent_at = timezone.now()
-        delivery.last_error = ""
-        delivery.save(update_fields=["status", "attempts", "sent_at", "last_error"])
-    logger.info("Reminder delivery %s sent", delivery_id)
-    return "sent"
+        .order_by("pk")
+        .first(),
+        moment=delivery.moment,
+        zone=ZoneInfo(Preferences.of(profile).timezone),
+    )
+    return reminder_email(content, recipient, username, delivery.pk)
+
+
+def _give_up(delivery: ReminderDelivery, error: str) -> None:
+    delivery.status = str(DeliveryStatus.FAILED)
+    delivery.last_error = error[:ERROR_MAX_LENGTH]
+    delivery.save(update_fields=["status", "last_error"])
+    logger.error(
+        "Reminder delivery %s given up after %s attempts: %s",
+        delivery.pk,
+        delivery.attempts,
+        delivery.last_error,
+    )
+
+
+def _record_sent(attempt: Attempt) -> None:
+    """Mark the delivery sent, whatever happened to it meanwhile (unless it is gone).
+
+    The email went out: if the row was claimed again (its task was thought
+    dead), the task of that claim finds it sent and does nothing.
+    """
+    ReminderDelivery.objects.filter(pk=attempt.delivery_id).exclude(
+        status=DeliveryStatus.SENT
+    ).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
+
+
+def _record_failure(attempt: Attempt, error: str, *, final: bool = False) -> str:
+    """Schedule the retry of a failed attempt, or give up; ``skipped`` if another took over."""
+    error = error[:ERROR_MAX_LENGTH]
+    retry_at = attempt.claimed_at + retry_delay(attempt.number) - SCAN_SLACK
+    max_attempts = app_settings.REMINDER_MAX_ATTEMPTS
+    give_up = (
+        final
+        or retry_at >= attempt.moment
+        or (max_attempts is not None and attempt.number >= int(max_attempts))
+    )
+    with transaction.atomic():
+        delivery = (
+            ReminderDelivery.objects.select_for_update()
+            .filter(pk=attempt.delivery_id, status=DeliveryStatus.SENDING, attempts=attempt.number)
+            .first()
+        )
+        if delivery is None:
+            return "skipped"
+        if give_up:
+            _give_up(delivery, error)
+            return "failed"
+        delivery.status = str(DeliveryStatus.PENDING)
+        delivery.due_at = retry_at
+        delivery.last_error = error
+        delivery.save(update_fields=["status", "due_at", "last_error"])
+    logger.warning(
+        "Reminder delivery %s attempt %s failed, retrying at %s: %s",
+        attempt.delivery_id,
+        attempt.number,
+        retry_at.isoformat(),
+        error,
+    )
+    return "pending"

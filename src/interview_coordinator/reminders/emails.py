@@ -44,14 +44,37 @@ def user_email(user: Any) -> str:
     return str(getattr(user, user.get_email_field_name(), "") or "")
 
 
+DJANGO_SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+SMTP_BACKEND = "interview_coordinator.reminders.smtp.EmailBackend"
+# Commands of one SMTP session besides the message itself (connect, EHLO,
+# STARTTLS, EHLO, AUTH, MAIL, RCPT, DATA, QUIT), each bounded by the timeout.
+SMTP_COMMANDS = 10
+
+
+def smtp_timeout() -> float:
+    return float(getattr(settings, "EMAIL_TIMEOUT", None) or app_settings.SMTP_TIMEOUT_SECONDS)
+
+
+def longest_send() -> datetime.timedelta:
+    """The longest one send can take before its connection gives up."""
+    return datetime.timedelta(
+        seconds=SMTP_COMMANDS * smtp_timeout() + float(app_settings.SMTP_DATA_TIMEOUT_SECONDS)
+    )
+
+
 def send(message: EmailMessage) -> None:
     """Send through a connection with a timeout.
 
     Django's default connection waits forever (``EMAIL_TIMEOUT`` is None by
     default): a stalled mail server would hold a worker, or a request, with it.
+    Django's SMTP backend is replaced by its subclass that tells a lost answer
+    from a refused message (``reminders.smtp``); other backends are used as
+    the host configured them.
     """
-    timeout = getattr(settings, "EMAIL_TIMEOUT", None) or app_settings.SMTP_TIMEOUT_SECONDS
-    message.connection = get_connection(timeout=float(timeout))
+    backend = settings.EMAIL_BACKEND
+    if backend == DJANGO_SMTP_BACKEND:
+        backend = SMTP_BACKEND
+    message.connection = get_connection(backend, timeout=smtp_timeout())
     message.send()
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from interview_coordinator.bounds import LATEST
 from interview_coordinator.models import (
     DISPATCHABLE_STATUSES,
+    REPLANNABLE_STATUSES,
     Interview,
     InterviewRound,
     InterviewStatus,
@@ -191,14 +192,16 @@ def _reconcile(scope: Q, wanted: dict[Moment, datetime.datetime]) -> None:
     present: set[tuple[Moment, datetime.datetime]] = set()
     done: set[Moment] = set()
     for pk, row_interview, moment, planned, status in existing:
-        if status not in DISPATCHABLE_STATUSES:
+        if status not in REPLANNABLE_STATUSES:
             done.add((row_interview, moment))
         elif wanted.get((row_interview, moment)) == planned:
             present.add(((row_interview, moment), planned))
         else:
             stale.append(pk)
     if stale:
-        ReminderDelivery.objects.filter(pk__in=stale, status__in=DISPATCHABLE_STATUSES).delete()
+        # The status is checked again under the row lock: a row that a send
+        # took meanwhile stays, and the send records its outcome there.
+        ReminderDelivery.objects.filter(pk__in=stale, status__in=REPLANNABLE_STATUSES).delete()
     missing = [
         ReminderDelivery(interview_id=moment[0], moment=moment[1], send_at=at, due_at=at)
         for moment, at in wanted.items()
