@@ -27,6 +27,8 @@ ENDPOINTS = {
     "/api/interviews/rounds/{id}/": {"get", "put", "patch", "delete"},
     "/api/profile/calendar/": {"get", "post", "delete"},
     "/api/calendar/{token}.ics": {"get"},
+    "/api/interviews/export.csv": {"get"},
+    "/api/interviews/import/": {"post"},
 }
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.http import HttpResponse, HttpResponseBase
@@ -33,29 +32,12 @@ from interview_coordinator.calendar import (
 from interview_coordinator.conf import app_settings
 from interview_coordinator.models import CalendarFeed
 from interview_coordinator.ratelimit import check, throttled
+from interview_coordinator.renderers import ICalendarRenderer
 from interview_coordinator.serializers.calendar import CalendarFeedSerializer
 from interview_coordinator.views.base import PackageJSONRenderer, PackageViewMixin
 
 FEED_SCOPE = "calendar-feed"
 CONTENT_TYPE = "text/calendar; charset=utf-8"
-
-
-class ICalendarRenderer(BaseRenderer):
-    """Lets a client that asks for ``text/calendar`` only in; its errors stay JSON text."""
-
-    media_type = "text/calendar"
-    format = "ics"
-    charset = "utf-8"
-
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: Mapping[str, Any] | None = None,
-    ) -> bytes:
-        if isinstance(data, bytes):
-            return data
-        return json.dumps(data, ensure_ascii=True).encode("ascii")
 
 
 @extend_schema(

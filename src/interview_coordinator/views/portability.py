@@ -1,0 +1,204 @@
+"""The applications as CSV: the streamed export and the checked import."""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Mapping, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from interview_coordinator.conf import app_settings
+from interview_coordinator.models import Interview
+from interview_coordinator.portability.csv_export import CONTENT_TYPE, csv_lines
+from interview_coordinator.portability.csv_import import IMPORT_ACTIONS, import_csv
+from interview_coordinator.renderers import CSVRenderer
+from interview_coordinator.serializers.fields import request_user_timezone
+from interview_coordinator.views.base import PackageJSONRenderer, PackageViewMixin
+
+UPLOAD_FIELD = "file"
+TRUE_VALUES = frozenset({"1", "true", "yes"})
+FALSE_VALUES = frozenset({"", "0", "false", "no"})
+
+
+class FileTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("The file is too large.")
+    default_code = "too_large"
+
+
+class CSVParser(BaseParser):
+    """A CSV file sent as the whole body (``Content-Type: text/csv``), kept as bytes."""
+
+    media_type = "text/csv"
+
+    def parse(
+        self,
+        stream: Any,
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
+        return bytes(stream.read()) if stream is not None else b""
+
+
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "properties": properties}
+
+
+COUNT = {"type": "integer"}
+# The import report, for the OpenAPI schema.
+IMPORT_REPORT_SCHEMA = _object(
+    {
+        "committed": {"type": "boolean", "description": "Whether the rows were written."},
+        "summary": _object(dict.fromkeys(IMPORT_ACTIONS, COUNT)),
+        "ignored_columns": {"type": "array", "items": {"type": "string"}},
+        "rows": {
+            "type": "array",
+            "items": _object(
+                {
+                    "row": {"type": "integer", "description": "Line of the file (header: 1)."},
+                    "action": {"type": "string", "enum": list(IMPORT_ACTIONS)},
+                    "id": {"type": "integer", "nullable": True},
+                    "errors": {
+                        "type": "object",
+                        "description": "Why the row is refused or skipped, by field.",
+                        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                    },
+                }
+            ),
+        },
+    }
+)
+
+
+def user_zone(request: Request) -> ZoneInfo:
+    """The user's timezone for the export's datetimes; the site's if the stored one is unknown."""
+    try:
+        return request_user_timezone(request)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(str(timezone.get_current_timezone()))
+
+
+@extend_schema(
+    responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="UTF-8 CSV")},
+    tags=["interviews"],
+)
+class InterviewExportView(PackageViewMixin, APIView):
+    """All the user's applications as a CSV file (UTF-8 with BOM), streamed row by row."""
+
+    renderer_classes: Sequence[type[BaseRenderer]] = [PackageJSONRenderer, CSVRenderer]
+
+    def get(self, request: Request) -> StreamingHttpResponse:
+        interviews = Interview.objects.filter(user_id=request.user.pk)
+        response = StreamingHttpResponse(
+            csv_lines(interviews, user_zone(request)), content_type=CONTENT_TYPE
+        )
+        response["Content-Disposition"] = 'attachment; filename="interviews.csv"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+def decode(raw: bytes) -> str:
+    """The file's text: UTF-8 (with or without BOM), or UTF-16 with its BOM; else a 400."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise ValidationError(
+            {
+                UPLOAD_FIELD: [
+                    _(
+                        "The file is not UTF-8 text (byte %(position)d); save it as "
+                        '"CSV UTF-8" and try again.'
+                    )
+                    % {"position": error.start}
+                ]
+            }
+        ) from error
+
+
+@extend_schema(
+    request={
+        "multipart/form-data": {
+            "type": "object",
+            "properties": {UPLOAD_FIELD: {"type": "string", "format": "binary"}},
+            "required": [UPLOAD_FIELD],
+        },
+        "text/csv": {"type": "string"},
+    },
+    parameters=[
+        OpenApiParameter(
+            "commit",
+            OpenApiTypes.BOOL,
+            description="Apply the import (all rows or none); without it, a dry run.",
+        )
+    ],
+    responses={200: IMPORT_REPORT_SCHEMA, 400: IMPORT_REPORT_SCHEMA},
+    tags=["interviews"],
+)
+class InterviewImportView(PackageViewMixin, APIView):
+    """Import applications from a CSV file: a dry run by default, ``?commit=1`` applies it.
+
+    Answers a report, row by row: what would be (or was) created, updated,
+    left unchanged or skipped as a duplicate, and why a row is refused. With
+    ``?commit=1`` and any refused row, nothing is written and the answer is 400.
+    """
+
+    parser_classes: Sequence[type[BaseParser]] = [MultiPartParser, FormParser, CSVParser]
+
+    def post(self, request: Request) -> Response:
+        commit = self.commit_flag(request)
+        text = decode(self.upload(request))
+        plan = import_csv(text, request, commit=commit)
+        failed = commit and plan.has_errors
+        return Response(
+            plan.report(), status=status.HTTP_400_BAD_REQUEST if failed else status.HTTP_200_OK
+        )
+
+    def commit_flag(self, request: Request) -> bool:
+        value = str(request.query_params.get("commit", "")).strip().lower()
+        if value in TRUE_VALUES:
+            return True
+        if value in FALSE_VALUES:
+            return False
+        raise ValidationError({"commit": [_("Expected 1 (apply) or 0 (dry run).")]})
+
+    def upload(self, request: Request) -> bytes:
+        """The uploaded bytes, from the ``file`` field or the whole ``text/csv`` body."""
+        limit = int(app_settings.IMPORT_MAX_BYTES)
+        data = request.data
+        if isinstance(data, bytes):
+            raw: bytes = data
+        else:
+            upload = request.FILES.get(UPLOAD_FIELD)
+            if upload is None:
+                raise ValidationError(
+                    {UPLOAD_FIELD: [_('Send the CSV file as the "file" field of a form.')]}
+                )
+            if upload.size is not None and upload.size > limit:
+                raise self.too_large(limit)
+            raw = bytes(upload.read(limit + 1))
+        if len(raw) > limit:
+            raise self.too_large(limit)
+        return raw
+
+    def too_large(self, limit: int) -> FileTooLarge:
+        return FileTooLarge(
+            {UPLOAD_FIELD: [_("The file is larger than %(limit)d bytes.") % {"limit": limit}]}
+        )
