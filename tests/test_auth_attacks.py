@@ -1,8 +1,13 @@
 """Attacks on the auth endpoints, each reproduced over HTTP against the real stack."""
 
+# The fixtures are imported from tests.reminder_fixtures, then named as parameters.
+# ruff: noqa: F811
+
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
+
+from tests.reminder_fixtures import ThrowawayRedis, celery_app, celery_through  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +104,55 @@ class TestRefreshReuse:
 
         assert response.status_code == 401
         assert refresh(APIClient(), thiefs).status_code == 401
+
+
+class TestLockingAVictimOut:
+    def test_successful_logins_do_not_count_against_the_account(self, user):
+        statuses = [
+            login(APIClient(REMOTE_ADDR=f"10.3.0.{i}"), username="alice").status_code
+            for i in range(8)
+        ]
+
+        assert statuses == [200] * 8
+
+    def test_a_known_device_keeps_signing_in_while_guesses_lock_the_account(self, user):
+        owner = APIClient(REMOTE_ADDR="10.4.0.1")
+        assert login(owner, username="alice").status_code == 200
+        guesses = [
+            login(APIClient(REMOTE_ADDR=f"10.5.0.{i}"), "wrong-guess-1", username="alice")
+            for i in range(6)
+        ]
+        assert [r.status_code for r in guesses] == [400] * 5 + [429]
+
+        stranger = login(APIClient(REMOTE_ADDR="10.4.0.2"), username="alice")
+        again = login(owner, username="alice")
+
+        assert stranger.status_code == 429
+        assert again.status_code == 200, again.data
+
+    def test_a_device_cookie_of_another_account_gives_no_pass(self, user, make_user):
+        device = APIClient(REMOTE_ADDR="10.6.0.1")
+        make_user("bob")
+        assert login(device, username="bob").status_code == 200
+        for i in range(5):
+            login(APIClient(REMOTE_ADDR=f"10.7.0.{i}"), "wrong-guess-1", username="alice")
+
+        assert login(device, username="alice").status_code == 429
+
+
+class TestResetEmailsGoThroughCelery:
+    def test_with_the_broker_down_nothing_is_sent_in_the_request(
+        self, api_client, user, mailoutbox, celery_through
+    ):
+        broker = ThrowawayRedis()
+        broker.start()
+        broker.stop()  # a port where a broker was, now refusing connections
+        celery_through(f"{broker.url}/0")
+
+        response = api_client.post(
+            url("rest_password_reset"), {"email": "alice@example.com"}, format="json"
+        )
+
+        assert response.status_code == 503, response.data
+        assert int(response["Retry-After"]) > 0
+        assert mailoutbox == []

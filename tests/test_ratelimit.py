@@ -207,5 +207,6 @@ def test_password_reset_is_limited_per_target_address_across_clients(user, mailo
         for i in range(7)
     ]
 
-    assert statuses == [200] * 5 + [429] * 2
-    assert len(mailoutbox) == 5
+    # PASSWORD_RESET_RATE, "3/h" by default: far below the login limits.
+    assert statuses == [200] * 3 + [429] * 4
+    assert len(mailoutbox) == 3

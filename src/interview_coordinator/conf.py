@@ -32,6 +32,9 @@ DEFAULTS: dict[str, Any] = {
     # Rate limits (django-ratelimit syntax) of the auth endpoints.
     "AUTH_RATE": "5/m",
     "LOGIN_ACCOUNT_RATE": "5/m",
+    # Password-reset emails per target address, from any client: low, so that
+    # nobody can flood an inbox.
+    "PASSWORD_RESET_RATE": "3/h",
     # What the auth endpoints do when that cache is unreachable: False refuses
     # them with 503 (an attacker who can knock the cache over gains nothing),
     # True lets them through unlimited.

@@ -48,7 +48,7 @@ def check_token_blacklist(
 @register(Tags.compatibility)
 def check_rates(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     # A malformed rate would otherwise surface as a 500 on the first login.
-    return malformed_rates(("AUTH_RATE", "LOGIN_ACCOUNT_RATE"), E002)
+    return malformed_rates(("AUTH_RATE", "LOGIN_ACCOUNT_RATE", "PASSWORD_RESET_RATE"), E002)
 
 
 @register(Tags.compatibility)

@@ -22,10 +22,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import APIException
 from rest_framework_simplejwt.exceptions import InvalidToken
 
-from interview_coordinator.accounts import forms, tokens
+from interview_coordinator.accounts import forms, lockout, tokens
+from interview_coordinator.accounts.tasks import send_password_reset
 from interview_coordinator.conf import app_settings
+from interview_coordinator.queueing import BrokerUnavailable, publish
 from interview_coordinator.ratelimit import enforce
 from interview_coordinator.security import log_event
 
@@ -196,21 +199,16 @@ class LoginSerializer(rest_auth.LoginSerializer):  # type: ignore[misc]
             )
         self.account = find_account(username, email)
         request = self.context["request"]
-        named = (
-            f"pk:{self.account.pk}" if self.account else f"name:{(username or email).casefold()}"
-        )
-        enforce(
-            request,
-            "login-account",
-            named,
-            app_settings.LOGIN_ACCOUNT_RATE,
-            str(_("for this account")),
-        )
+        self.bucket = lockout.bucket(request, self.account, username or email)
+        lockout.refuse_if_locked(request, self.bucket)
         self.attempted = True
         # An unknown name still goes through authenticate(), whose backend
         # hashes the password anyway, so timing does not reveal which exist.
         name = self.account.get_username() if self.account else username or email
-        return authenticate(request, username=name, password=password)
+        user = authenticate(request, username=name, password=password)
+        if user is None:
+            lockout.count_failure(request, self.bucket)
+        return user
 
 
 class RefreshSerializer(CookieTokenRefreshSerializer):  # type: ignore[misc]
@@ -266,21 +264,23 @@ class PasswordResetSerializer(rest_auth.PasswordResetSerializer):  # type: ignor
     email = serializers.EmailField(max_length=254)
     password_reset_form_class = forms.PasswordResetForm
 
-    def get_email_options(self) -> dict[str, Any]:
-        return {"request": self.context["request"]._request}
-
     def save(self) -> None:
-        # Per target address, from any client: nobody floods an inbox.
-        address = self.validated_data["email"].casefold()
-        rate = app_settings.LOGIN_ACCOUNT_RATE
-        enforce(
-            self.context["request"],
-            "password-reset-address",
-            address,
-            rate,
-            str(_("for this address")),
-        )
-        super().save()
+        """Queue the email, after a limit per target address from any client."""
+        request = self.context["request"]
+        address = self.validated_data["email"]
+        rate, what = app_settings.PASSWORD_RESET_RATE, str(_("for this address"))
+        enforce(request, "password-reset-address", address.casefold(), rate, what)
+        try:
+            publish(send_password_reset, address, request.get_host(), request.is_secure())
+        except BrokerUnavailable as exc:
+            raise EmailUnavailable() from exc
+
+
+class EmailUnavailable(APIException):
+    status_code = 503
+    default_detail = _("Emails cannot be queued right now. Please try again in a few minutes.")
+    default_code = "email_unavailable"
+    wait = 60
 
 
 class PasswordResetConfirmSerializer(rest_auth.PasswordResetConfirmSerializer):  # type: ignore[misc]

@@ -30,7 +30,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 
-from interview_coordinator.accounts import tokens
+from interview_coordinator.accounts import lockout, tokens
 from interview_coordinator.accounts.serializers import (
     DetailSerializer,
     LoginSerializer,
@@ -109,6 +109,7 @@ class LoginView(CredentialsView, rest_auth.LoginView):  # type: ignore[misc]
                 log_event("login_failure", request, level=logging.WARNING, user_id=account_id)
             raise
         log_event("login_success", request, user_id=self.user.pk)
+        lockout.remember_device(request, response, self.user)
         return response
 
     def login(self) -> None:

@@ -1,0 +1,19 @@
+"""Celery tasks of the accounts app, as ``shared_task`` so that the host's Celery app finds them."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from interview_coordinator.accounts.forms import PasswordResetForm
+
+
+@shared_task(ignore_result=True)
+def send_password_reset(email: str, domain: str, use_https: bool) -> None:
+    """Email a reset token to each active account of this address; nothing if none.
+
+    The request only queues this, for known and unknown addresses alike, so
+    its answer takes as long whether or not an account exists.
+    """
+    form = PasswordResetForm({"email": email})
+    if form.is_valid():
+        form.save(domain_override=domain, use_https=use_https)
