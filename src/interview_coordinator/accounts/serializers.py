@@ -7,6 +7,7 @@ refuses what the hashers and the database cannot encode, with a 400.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import unicodedata
 from typing import Any
@@ -16,7 +17,7 @@ from dj_rest_auth.app_settings import api_settings as rest_auth_settings
 from dj_rest_auth.jwt_auth import CookieTokenRefreshSerializer
 from django.contrib.auth import authenticate, get_user_model, update_session_auth_hash
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import CharField
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_serializer
@@ -37,6 +38,7 @@ from interview_coordinator.security import log_event
 LOGIN_PASSWORD_MAX_LENGTH = 4096
 USERNAME_TAKEN = _("A user with that username already exists.")
 EMAIL_TAKEN = _("A user with that email address already exists.")
+TAKEN = {"username": USERNAME_TAKEN, "email": EMAIL_TAKEN}
 
 
 class DetailSerializer(serializers.Serializer[Any]):
@@ -83,13 +85,32 @@ def taken(kind: str, value: str, exclude_pk: Any = None) -> bool:
     return bool(users_named(kind, value).exclude(pk=exclude_pk).exists())
 
 
-def claim(user: Any, kind: str = "username") -> None:
-    """Save a user under a name checked again at the write; a conflict is a 400."""
+def claim(user: Any, kinds: tuple[str, ...]) -> None:
+    """Save a user whose names were checked, checking again under a lock; a conflict is a 400.
+
+    The host's user table knows nothing of case-insensitive uniqueness, so
+    two requests could both find a name free: on PostgreSQL a transaction
+    lock per name (not a table constraint) serialises check and write.
+    """
+    names = {kind: normalize(getattr(user, model_field(kind)) or "") for kind in kinds}
     try:
         with transaction.atomic():
+            if connection.vendor == "postgresql":
+                for name in sorted({name.casefold() for name in names.values() if name}):
+                    digest = hashlib.sha256(f"interview_coordinator:{name}".encode()).digest()
+                    key = int.from_bytes(digest[:8], "big", signed=True)
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+            errors = {
+                kind: [TAKEN[kind]]
+                for kind, name in names.items()
+                if name and taken(kind, name, user.pk)
+            }
+            if errors:
+                raise serializers.ValidationError(errors)
             user.save()
     except IntegrityError:
-        raise serializers.ValidationError({kind: [USERNAME_TAKEN]}) from None
+        raise serializers.ValidationError({"username": [USERNAME_TAKEN]}) from None
 
 
 # Named apart from dj-rest-auth's, which its JWT answer documents.
@@ -113,7 +134,7 @@ class UserDetailsSerializer(rest_auth.UserDetailsSerializer):  # type: ignore[mi
     def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
         for attr, value in validated_data.items():
             setattr(instance, attr, value)
-        claim(instance)
+        claim(instance, ("username",))
         return instance
 
 
@@ -159,7 +180,7 @@ class RegisterSerializer(serializers.Serializer[Any]):
 
     def save(self, **kwargs: Any) -> Any:
         user = self.validated_data["user"]
-        claim(user)
+        claim(user, ("username", "email"))
         return user
 
 

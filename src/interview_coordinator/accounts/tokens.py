@@ -80,10 +80,14 @@ def blacklisted_owner(raw: str) -> Any:
 
 
 def token_user(token: RefreshToken) -> Any:
-    """The active user a verified token belongs to, or RefreshRejected."""
+    """The active user a verified token belongs to, locked, or RefreshRejected.
+
+    The row lock serialises a rotation with a password change (whose save
+    waits for it), so the change's revocation sees the token it issued.
+    """
     user_id = token.get(jwt_settings.USER_ID_CLAIM)
-    manager = get_user_model()._default_manager
-    user = manager.filter(**{jwt_settings.USER_ID_FIELD: user_id}).first()
+    users = get_user_model()._default_manager.select_for_update()
+    user = users.filter(**{jwt_settings.USER_ID_FIELD: user_id}).first()
     if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
         raise RefreshRejected("inactive", user_id)
     return user

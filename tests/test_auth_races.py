@@ -1,0 +1,143 @@
+"""Concurrent requests on one account or one name, in threads with their own connections.
+
+A signal handler holds one request at the moment the race matters, so each
+race happens on every run rather than by chance; every wait is bounded.
+"""
+
+import contextlib
+import os
+import threading
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models.signals import post_save, pre_save
+from django.urls import reverse
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.timeout(60),
+    pytest.mark.skipif(
+        os.environ.get("DB_ENGINE") == "sqlite",
+        reason="threads cannot share the in-memory SQLite test database",
+    ),
+]
+
+PASSWORD = "correct-horse-battery"
+
+
+def url(name):
+    return reverse(f"interview_coordinator:{name}")
+
+
+def in_threads(*calls):
+    """Run each call in its own thread (named after its index); their results, in order."""
+    results = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            results[index] = call()
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=(i, call), name=f"racer-{i}")
+        for i, call in enumerate(calls)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+def hold_at(signal, sender, parties):
+    """Make the racing threads meet at ``signal`` before any of them writes."""
+    barrier = threading.Barrier(parties, timeout=2)
+
+    def wait_for_the_others(**kwargs):
+        if threading.current_thread().name.startswith("racer-"):
+            # Broken when the others are held elsewhere (by the lock under test).
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait()
+
+    signal.connect(wait_for_the_others, sender=sender, weak=False)
+    return lambda: signal.disconnect(wait_for_the_others, sender=sender)
+
+
+def test_registrations_differing_only_in_case_make_one_account():
+    def register(name, i):
+        body = {
+            "username": name,
+            "email": f"racer{i}@example.com",
+            "password1": "Str0ng-enough-pw",
+            "password2": "Str0ng-enough-pw",
+        }
+        client = APIClient(REMOTE_ADDR=f"10.8.0.{i}")
+        return lambda: client.post(url("rest_register"), body, format="json").status_code
+
+    release = hold_at(pre_save, get_user_model(), 3)
+    try:
+        statuses = in_threads(*(register(n, i) for i, n in enumerate(["Race1", "race1", "RACE1"])))
+    finally:
+        release()
+
+    assert sorted(statuses) == [201, 400, 400]
+    assert get_user_model().objects.filter(username__iexact="race1").count() == 1
+
+
+def test_concurrent_renames_to_one_name_answer_200_and_400(make_user, client_for):
+    clients = [client_for(make_user(name)) for name in ("first", "second")]
+
+    def rename(client):
+        return lambda: client.patch(url("rest_user_details"), {"username": "Same"}, format="json")
+
+    release = hold_at(pre_save, get_user_model(), 2)
+    try:
+        answers = in_threads(*(rename(client) for client in clients))
+    finally:
+        release()
+
+    assert sorted(answer.status_code for answer in answers) == [200, 400]
+    assert all(answer["Content-Type"] == "application/json" for answer in answers)
+
+
+def test_a_refresh_racing_a_password_change_does_not_survive_it(user, client_for):
+    token = APIClient().post(
+        url("rest_login"), {"username": "alice", "password": PASSWORD}, format="json"
+    )
+    token = token.data["refresh"]
+    issued, go = threading.Event(), threading.Event()
+
+    def hold_the_rotation(created, **kwargs):
+        # The rotation has issued its new token and not yet committed.
+        if created and threading.current_thread().name == "racer-0":
+            issued.set()
+            go.wait(5)
+
+    def rotate():
+        return APIClient().post(url("token_refresh"), {"refresh": token}, format="json")
+
+    def change_password():
+        assert issued.wait(5)
+        threading.Timer(1.0, go.set).start()  # let the rotation commit a moment later
+        new = "An0ther-good-one"
+        body = {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+        return client_for(user).post(url("rest_password_change"), body, format="json")
+
+    post_save.connect(hold_the_rotation, sender=OutstandingToken, weak=False)
+    try:
+        rotated, changed = in_threads(rotate, change_password)
+    finally:
+        post_save.disconnect(hold_the_rotation, sender=OutstandingToken)
+
+    assert changed.status_code == 200
+    if rotated.status_code == 200:
+        again = APIClient().post(
+            url("token_refresh"), {"refresh": rotated.data["refresh"]}, format="json"
+        )
+        assert again.status_code == 401, "a token issued during the change outlived it"
+    else:
+        assert rotated.status_code == 401
