@@ -195,8 +195,9 @@ class TestPlanning:
         RoundFactory.create_batch(40, interview=big)
         for interview in (small, big):
             interview.interview_date = future + DAY
-            # The update, then planning: profile, moments (2), deliveries, delete, insert.
-            with django_assert_max_num_queries(7):
+            # The update, the rounds that follow it (one UPDATE), then planning:
+            # profile, moments (2), deliveries, delete, insert.
+            with django_assert_max_num_queries(8):
                 interview.save()
 
     def test_changing_preferences_costs_the_same_with_many_interviews(

@@ -83,6 +83,14 @@ NOTES_MAX_LENGTH = 10_000
 OFFER_STATUSES: frozenset[str] = frozenset(
     {str(ApplicationStatus.OFFER), str(ApplicationStatus.ACCEPTED)}
 )
+# Application statuses that close it: its rounds still to come will not take place.
+CLOSED_STATUSES: frozenset[str] = frozenset(
+    {
+        str(ApplicationStatus.REJECTED),
+        str(ApplicationStatus.DECLINED),
+        str(ApplicationStatus.WITHDRAWN),
+    }
+)
 COMPLETED_STAGE = "completed"
 FIRST_STAGE = "applied"
 
@@ -182,6 +190,20 @@ class Interview(models.Model):
         super().save(*args, **kwargs)
 
 
+# What a user writes of a round: saving any of them is an edit.
+ROUND_OWN_FIELDS = frozenset(
+    {
+        "interview",
+        "stage",
+        "scheduled_date",
+        "completed_date",
+        "duration_minutes",
+        "notes",
+        "outcome",
+    }
+)
+
+
 class InterviewRound(models.Model):
     """One round of an application's interview process; the rounds are its history."""
 
@@ -207,6 +229,14 @@ class InterviewRound(models.Model):
         editable=False,
         help_text=_("Grows on every save: the SEQUENCE of its calendar event."),
     )
+    follows_interview = models.BooleanField(
+        _("follows its interview"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "Recorded by a stage change and not edited since: it keeps its interview's date."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -227,8 +257,18 @@ class InterviewRound(models.Model):
         return f"{self.interview} — {self.get_stage_display()}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """Store clean notes whatever the entry path (API, admin, shell)."""
+        """Store clean notes whatever the entry path (API, admin, shell).
+
+        A stored round saved with any of its own fields is the user's from
+        then on: it stops following its interview's date.
+        """
         self.notes = clean_html_once(self.notes or "")
+        update_fields = kwargs.get("update_fields")
+        edited = update_fields is None or bool(set(update_fields) & ROUND_OWN_FIELDS)
+        if self.follows_interview and not self._state.adding and edited:
+            self.follows_interview = False
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "follows_interview"}
         bump_sequence(self, kwargs)
         super().save(*args, **kwargs)
 

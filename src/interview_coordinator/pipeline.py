@@ -4,16 +4,21 @@
   them" stays bounded. The count is taken under a row lock (the user's, or
   the interview's), so two concurrent creates cannot both slip under the cap.
 - Advancing an interview's stage to a round stage records a pending round,
-  so the rounds are the application's history.
+  so the rounds are the application's history. That round keeps its
+  interview's date while both are pending and nobody edited the round.
+- A closed application (rejected, declined, withdrawn, or its interview
+  cancelled) cancels its rounds still to come.
 
 Callers run these inside the transaction of the write they guard.
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
@@ -21,10 +26,12 @@ from rest_framework.settings import api_settings
 
 from interview_coordinator.conf import app_settings
 from interview_coordinator.models import (
+    CLOSED_STATUSES,
     STAGE_ORDER,
     Interview,
     InterviewRound,
     InterviewStatus,
+    RoundOutcome,
     RoundStage,
 )
 
@@ -80,15 +87,61 @@ def record_stage_round(interview: Interview, previous_stage: str) -> InterviewRo
     if InterviewRound.objects.filter(interview=interview, stage=stage).exists():
         return None
     check_round_cap(interview, "interview_stage")
-    # Only a date still to come of a scheduled interview becomes the round's:
-    # a pending round is a reminder moment, and a cancelled date is none.
+    # The outcome defaults to pending; a closed application's round will not
+    # take place.
+    pending_round: InterviewRound = InterviewRound.objects.create(
+        interview=interview,
+        stage=stage,
+        scheduled_date=followed_date(interview),
+        follows_interview=True,
+        outcome=RoundOutcome.CANCELLED if is_closed(interview) else RoundOutcome.PENDING,
+    )
+    return pending_round
+
+
+def is_closed(interview: Interview) -> bool:
+    """Whether the application is over, or its interview called off."""
+    return interview.application_status in CLOSED_STATUSES or interview.status == str(
+        InterviewStatus.CANCELLED
+    )
+
+
+def followed_date(interview: Interview) -> datetime.datetime | None:
+    """The date a following round takes: the interview's, while it is scheduled and ahead.
+
+    A pending round is a reminder moment: a cancelled or past date is none.
+    """
     scheduled = interview.interview_date
     if interview.status != str(InterviewStatus.SCHEDULED) or (
         scheduled is not None and scheduled <= timezone.now()
     ):
-        scheduled = None
-    # The outcome defaults to pending.
-    pending_round: InterviewRound = InterviewRound.objects.create(
-        interview=interview, stage=stage, scheduled_date=scheduled
+        return None
+    return scheduled
+
+
+def keep_rounds_in_step(interview: Interview) -> None:
+    """Bring the interview's pending rounds in line with it, after any save of it.
+
+    A closed application cancels its rounds still to come (or undated); a past
+    one still waiting for its outcome is left for the user to review. Else a
+    round that follows its interview takes the interview's date (or none,
+    once the date is cleared), unless that date has passed. One UPDATE; it
+    counts as a change of the rounds for calendars (``sequence``) but is no
+    edit by the user, so the rounds keep following.
+    """
+    now = timezone.now()
+    pending = InterviewRound.objects.filter(interview_id=interview.pk, outcome=RoundOutcome.PENDING)
+    changed = {"updated_at": now, "sequence": F("sequence") + 1}
+    if is_closed(interview):
+        pending.filter(Q(scheduled_date__isnull=True) | Q(scheduled_date__gt=now)).update(
+            outcome=RoundOutcome.CANCELLED, **changed
+        )
+        return
+    if interview.status != str(InterviewStatus.SCHEDULED):
+        return
+    date = interview.interview_date
+    if date is not None and date <= now:
+        return
+    pending.filter(follows_interview=True).exclude(scheduled_date=date).update(
+        scheduled_date=date, **changed
     )
-    return pending_round

@@ -18,6 +18,7 @@ from django.dispatch import receiver
 
 from interview_coordinator.calendar import note_deletion
 from interview_coordinator.models import Interview, InterviewRound, Profile
+from interview_coordinator.pipeline import keep_rounds_in_step
 from interview_coordinator.reminders.planning import plan
 
 
@@ -27,6 +28,8 @@ def plan_interview(
 ) -> None:
     if raw:
         return
+    # The rounds first: planning reads their dates.
+    keep_rounds_in_step(instance)
     plan(instance.user_id, interview_id=instance.pk)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db.models import F, Q
 
 from interview_coordinator.models import (
+    CLOSED_STATUSES,
     OFFER_STATUSES,
     ApplicationStatus,
     InterviewStage,
@@ -23,8 +24,10 @@ AWAITING_STAGES = (InterviewStage.APPLIED, InterviewStage.SCREENING)
 
 
 def interview_moment() -> Q:
-    """On Interview: the interview's own date is a scheduled moment."""
-    return Q(status=InterviewStatus.SCHEDULED, interview_date__isnull=False)
+    """On Interview: the interview's own date is a moment, until the application closes."""
+    return Q(status=InterviewStatus.SCHEDULED, interview_date__isnull=False) & ~Q(
+        application_status__in=CLOSED_STATUSES
+    )
 
 
 def pending_round(prefix: str = "") -> Q:

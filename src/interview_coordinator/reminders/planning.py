@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from interview_coordinator.bounds import LATEST
 from interview_coordinator.models import (
+    CLOSED_STATUSES,
     DISPATCHABLE_STATUSES,
     REPLANNABLE_STATUSES,
     Interview,
@@ -127,13 +128,18 @@ def active_user(prefix: str) -> Q:
 
 def _moments_query(interview_filter: Q, round_filter: Q, now: datetime.datetime) -> set[Moment]:
     # The owner's is_active is joined into both reads, so checking it costs no query.
-    interviews = Interview.objects.filter(
-        interview_filter,
-        active_user("user__"),
-        status=InterviewStatus.SCHEDULED,
-        interview_date__gt=now,
-        interview_date__lte=LATEST,
-    ).values_list("pk", "status", "interview_date")
+    # A closed application's own date is no moment (its rounds are cancelled).
+    interviews = (
+        Interview.objects.filter(
+            interview_filter,
+            active_user("user__"),
+            status=InterviewStatus.SCHEDULED,
+            interview_date__gt=now,
+            interview_date__lte=LATEST,
+        )
+        .exclude(application_status__in=CLOSED_STATUSES)
+        .values_list("pk", "status", "interview_date")
+    )
     rounds = InterviewRound.objects.filter(
         round_filter,
         active_user("interview__user__"),

@@ -1,0 +1,236 @@
+"""The round a stage change records follows its interview; a closed application cancels its rounds.
+
+Through every way of writing: the API, the admin and plain model saves (a
+shell, a script, another app).
+"""
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from interview_coordinator.models import InterviewRound, ReminderDelivery
+from tests.factories import InterviewFactory, RoundFactory
+
+pytestmark = pytest.mark.django_db
+DAY = datetime.timedelta(days=1)
+
+
+def detail(pk):
+    return reverse("interview_coordinator:interview-detail", args=[pk])
+
+
+def round_detail(pk):
+    return reverse("interview_coordinator:round-detail", args=[pk])
+
+
+@pytest.fixture
+def future():
+    return (timezone.now() + 10 * DAY).replace(second=0, microsecond=0)
+
+
+@pytest.fixture
+def staged(auth_client, future):
+    """An interview created through the API at the technical stage: it records its round."""
+    response = auth_client.post(
+        reverse("interview_coordinator:interview-list"),
+        {
+            "company_name": "Acme",
+            "position": "Dev",
+            "interview_stage": "technical",
+            "interview_date": future.isoformat(),
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+def the_round(interview_id):
+    return InterviewRound.objects.get(interview_id=interview_id)
+
+
+def reminded_moments(interview_id):
+    return sorted(
+        ReminderDelivery.objects.filter(interview_id=interview_id).values_list("moment", flat=True)
+    )
+
+
+def upcoming_count(client):
+    response = client.get(reverse("interview_coordinator:dashboard-stats"))
+    assert response.status_code == 200
+    return response.json()["upcoming_count"]
+
+
+class TestFollowing:
+    def test_rescheduling_through_the_api_moves_the_round_and_reminds_once(
+        self, auth_client, staged, future
+    ):
+        assert the_round(staged).scheduled_date == future
+        moved = future + 2 * DAY
+        response = auth_client.patch(
+            detail(staged), {"interview_date": moved.isoformat()}, format="json"
+        )
+        assert response.status_code == 200
+        assert the_round(staged).scheduled_date == moved
+        assert reminded_moments(staged) == [moved]
+
+    def test_rescheduling_with_a_model_save_moves_the_round(self, staged, future):
+        interview = the_round(staged).interview
+        interview.interview_date = future + DAY
+        interview.save()
+        assert the_round(staged).scheduled_date == future + DAY
+        assert reminded_moments(staged) == [future + DAY]
+
+    def test_a_round_without_a_date_takes_the_interviews_first_date(self, auth_client, future):
+        response = auth_client.post(
+            reverse("interview_coordinator:interview-list"),
+            {"company_name": "Acme", "position": "Dev", "interview_stage": "screening"},
+            format="json",
+        )
+        interview_id = response.json()["id"]
+        assert the_round(interview_id).scheduled_date is None
+        auth_client.patch(
+            detail(interview_id), {"interview_date": future.isoformat()}, format="json"
+        )
+        assert the_round(interview_id).scheduled_date == future
+        assert reminded_moments(interview_id) == [future]
+
+    def test_a_round_the_user_edited_keeps_its_date(self, auth_client, staged, future):
+        response = auth_client.patch(
+            round_detail(the_round(staged).pk), {"notes": "Bring the laptop"}, format="json"
+        )
+        assert response.status_code == 200
+        auth_client.patch(
+            detail(staged), {"interview_date": (future + DAY).isoformat()}, format="json"
+        )
+        assert the_round(staged).scheduled_date == future
+        assert reminded_moments(staged) == [future, future + DAY]
+
+    def test_a_round_edited_with_a_model_save_keeps_its_date(self, staged, future):
+        round_ = the_round(staged)
+        round_.duration_minutes = 90
+        round_.save()
+        interview = round_.interview
+        interview.interview_date = future + DAY
+        interview.save()
+        assert the_round(staged).scheduled_date == future
+
+    def test_a_round_with_an_outcome_keeps_its_date(self, auth_client, staged, future):
+        InterviewRound.objects.filter(pk=the_round(staged).pk).update(outcome="passed")
+        auth_client.patch(
+            detail(staged), {"interview_date": (future + DAY).isoformat()}, format="json"
+        )
+        assert the_round(staged).scheduled_date == future
+
+    def test_a_round_entered_by_hand_does_not_follow(self, user, future):
+        interview = InterviewFactory(user=user, interview_date=future)
+        round_ = RoundFactory(interview=interview, scheduled_date=future)
+        interview.interview_date = future + DAY
+        interview.save()
+        round_.refresh_from_db()
+        assert round_.scheduled_date == future
+
+
+class TestClosing:
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"application_status": "rejected"},
+            {"application_status": "withdrawn"},
+            {"application_status": "declined"},
+            {"status": "cancelled"},
+        ],
+    )
+    def test_a_closed_application_cancels_its_pending_rounds_and_their_reminders(
+        self, auth_client, user, staged, future, change
+    ):
+        by_hand = RoundFactory(interview_id=staged, stage="onsite", scheduled_date=future + 2 * DAY)
+        # Shown by the dashboard's upcoming list once within its 7 days.
+        soon = RoundFactory(
+            interview_id=staged, stage="final", scheduled_date=timezone.now() + 2 * DAY
+        )
+        assert upcoming_count(auth_client) == 1
+        response = auth_client.patch(detail(staged), change, format="json")
+        assert response.status_code == 200
+        outcomes = dict(InterviewRound.objects.values_list("pk", "outcome"))
+        assert len(outcomes) == 3
+        assert {by_hand.pk, soon.pk} < set(outcomes)
+        assert set(outcomes.values()) == {"cancelled"}
+        assert reminded_moments(staged) == []
+        assert upcoming_count(auth_client) == 0
+
+    def test_closing_with_a_model_save_cancels_the_rounds(self, staged):
+        interview = the_round(staged).interview
+        interview.application_status = "rejected"
+        interview.save()
+        assert the_round(staged).outcome == "cancelled"
+        assert reminded_moments(staged) == []
+
+    def test_closing_in_the_admin_cancels_the_rounds(self, make_user, staged):
+        staff = make_user("staff", is_staff=True, is_superuser=True)
+        admin = Client()
+        admin.force_login(staff)
+        interview = the_round(staged).interview
+        round_ = the_round(staged)
+        response = admin.post(
+            f"/admin/interview_coordinator/interview/{staged}/change/",
+            {
+                "user": interview.user_id,
+                "company_name": interview.company_name,
+                "position": interview.position,
+                "interview_date_0": interview.interview_date.strftime("%Y-%m-%d"),
+                "interview_date_1": interview.interview_date.strftime("%H:%M:%S"),
+                "interview_stage": interview.interview_stage,
+                "application_status": "withdrawn",
+                "status": "scheduled",
+                "application_date": interview.application_date.isoformat(),
+                "notes": "",
+                "rounds-TOTAL_FORMS": "1",
+                "rounds-INITIAL_FORMS": "1",
+                "rounds-0-id": round_.pk,
+                "rounds-0-interview": staged,
+                "rounds-0-stage": round_.stage,
+                "rounds-0-scheduled_date_0": round_.scheduled_date.strftime("%Y-%m-%d"),
+                "rounds-0-scheduled_date_1": round_.scheduled_date.strftime("%H:%M:%S"),
+                "rounds-0-outcome": "pending",
+            },
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        assert the_round(staged).outcome == "cancelled"
+        assert reminded_moments(staged) == []
+
+    def test_a_past_round_still_waiting_for_its_outcome_is_left_for_review(
+        self, auth_client, user, staged
+    ):
+        past = RoundFactory(
+            interview_id=staged, stage="screening", scheduled_date=timezone.now() - 2 * DAY
+        )
+        auth_client.patch(detail(staged), {"application_status": "rejected"}, format="json")
+        past.refresh_from_db()
+        assert past.outcome == "pending"
+        assert InterviewRound.objects.get(interview_id=staged, stage="technical").outcome == (
+            "cancelled"
+        )
+
+    def test_a_stage_advance_of_a_closed_application_records_a_cancelled_round(
+        self, auth_client, user
+    ):
+        interview = InterviewFactory(user=user, application_status="rejected")
+        auth_client.patch(detail(interview.pk), {"interview_stage": "technical"}, format="json")
+        assert the_round(interview.pk).outcome == "cancelled"
+        assert reminded_moments(interview.pk) == []
+
+
+def test_a_rejected_applications_own_date_is_neither_reminded_nor_upcoming(auth_client, user):
+    soon = (timezone.now() + 2 * DAY).replace(microsecond=0)
+    interview = InterviewFactory(user=user, interview_date=soon)
+    assert upcoming_count(auth_client) == 1
+    response = auth_client.patch(
+        detail(interview.pk), {"application_status": "rejected"}, format="json"
+    )
+    assert response.status_code == 200
+    assert reminded_moments(interview.pk) == []
+    assert upcoming_count(auth_client) == 0
