@@ -141,10 +141,17 @@ def test_a_corrupt_profile_timezone_still_answers(auth_client, user):
 
 @pytest.mark.django_db
 def test_sees_only_the_requesting_users_data(client_for, user, other_user):
+    """Another user's rows change nothing in the answer: every number and every list."""
+    seed(user, 3)
+    alone = client_for(user).get(URL).json()
+
     seed(other_user, 10)
 
-    assert client_for(user).get(URL).json()["total"] == 0
-    assert client_for(other_user).get(URL).json()["total"] == 10
+    assert client_for(user).get(URL).json() == alone
+    assert alone["total"] == 3
+    others = client_for(other_user).get(URL).json()
+    assert others["total"] == 10
+    assert others != alone
 
 
 @pytest.mark.django_db

@@ -5,8 +5,10 @@ import json
 import pytest
 from django.test import override_settings
 from django.utils import timezone
+from rest_framework.test import APIClient
 
-from interview_coordinator.models import Interview, InterviewRound, Profile
+from interview_coordinator.models import Interview, InterviewRound, Profile, ReminderDelivery
+from tests.db_failures import failed_on_the_refused_insert, inserts_refused
 from tests.factories import InterviewFactory
 
 pytestmark = pytest.mark.django_db
@@ -316,18 +318,24 @@ def test_numbers_beyond_any_range_in_raw_json(auth_client, user, number):
     assert not InterviewRound.objects.exists()
 
 
-def test_a_failed_round_write_leaves_nothing(auth_client, user):
-    interview = InterviewFactory(user=user)
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_round_write_leaves_nothing(user, caplog):
+    """The round is written, then planning its reminder fails in the database."""
+    interview = InterviewFactory(user=user, interview_date=None)
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(user)
+    future = (timezone.now() + timezone.timedelta(days=5)).isoformat()
+    body = {"interview": interview.pk, "stage": "final", "scheduled_date": future}
 
-    response = auth_client.post(
-        ROUNDS,
-        {"interview": interview.pk, "stage": "final", "scheduled_date": "0001-01-01T00:00+14:00"},
-        format="json",
-    )
+    with inserts_refused(ReminderDelivery):
+        response = client.post(ROUNDS, body, format="json")
 
-    assert response.status_code == 400
-    assert "scheduled_date" in response.json()
+    assert response.status_code == 500
+    assert failed_on_the_refused_insert(caplog)
     assert not InterviewRound.objects.exists()
+    assert not ReminderDelivery.objects.exists()
+    assert client.post(ROUNDS, body, format="json").status_code == 201
+    assert ReminderDelivery.objects.count() == 1
 
 
 def test_form_encoded_input_follows_the_same_rules(auth_client):

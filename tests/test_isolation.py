@@ -119,14 +119,23 @@ def test_the_owner_cannot_be_reassigned(auth_client, user, other_user):
     interview = InterviewFactory(user=user)
 
     for method in ("put", "patch"):
-        getattr(auth_client, method)(
+        response = getattr(auth_client, method)(
             f"/api/interviews/{interview.pk}/",
-            {"company_name": "X", "position": "Y", "user": other_user.pk, "user_id": other_user.pk},
+            {
+                "company_name": method,
+                "position": "Y",
+                "user": other_user.pk,
+                "user_id": other_user.pk,
+            },
             format="json",
         )
 
-    interview.refresh_from_db()
-    assert interview.user == user
+        # Accepted, with the owner keys ignored: the write happened, the owner stayed.
+        assert response.status_code == 200, (method, response.content)
+        assert response.json()["company_name"] == method
+        assert not {"user", "user_id"} & set(response.json())
+        interview.refresh_from_db()
+        assert (interview.company_name, interview.user) == (method, user)
 
 
 def test_naming_another_users_interview_for_a_round_is_400_and_logged(

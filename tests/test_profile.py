@@ -10,6 +10,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from interview_coordinator.models import Profile, ReminderDelivery
+from tests.db_failures import failed_on_the_refused_insert, inserts_refused
 from tests.factories import InterviewFactory
 
 URL = reverse("interview_coordinator:profile")
@@ -114,12 +115,32 @@ class TestWrite:
         assert response.status_code == 400
         assert "not a known IANA timezone" in response.json()["timezone"][0]
 
-    def test_a_rejected_request_writes_nothing(self, auth_client, user):
+    def test_an_invalid_request_writes_nothing(self, auth_client, user):
         response = auth_client.patch(
             URL, {"reminder_time": "10:00", "timezone": "Nowhere/Special"}, format="json"
         )
         assert response.status_code == 400
         assert auth_client.get(URL).json()["reminder_time"] == "09:00"
+
+    @pytest.mark.django_db(transaction=True)
+    def test_a_rejected_request_writes_nothing(self, user, caplog):
+        """The profile is saved, then re-planning its reminders fails in the database."""
+        InterviewFactory(user=user)
+        planned = list(ReminderDelivery.objects.values_list("moment", "send_at"))
+        client = APIClient(raise_request_exception=False)
+        client.force_authenticate(user)
+
+        with inserts_refused(ReminderDelivery):
+            response = client.patch(
+                URL, {"reminder_time": "10:00", "timezone": "Asia/Tokyo"}, format="json"
+            )
+
+        assert response.status_code == 500
+        assert failed_on_the_refused_insert(caplog)
+        profile = Profile.objects.get(user=user)
+        assert (profile.reminder_time.isoformat("minutes"), profile.timezone) == ("09:00", "UTC")
+        assert list(ReminderDelivery.objects.values_list("moment", "send_at")) == planned
+        assert len(planned) == 1
 
     def test_malformed_json_is_a_400(self, auth_client):
         response = auth_client.generic(

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from interview_coordinator.models import (
     DeliveryStatus,
@@ -16,6 +17,7 @@ from interview_coordinator.models import (
     Profile,
     ReminderDelivery,
 )
+from tests.db_failures import failed_on_the_refused_insert, inserts_refused
 from tests.factories import InterviewFactory, RoundFactory
 
 UTC = datetime.timezone.utc
@@ -278,15 +280,28 @@ def test_a_stage_advance_on_a_cancelled_interview_plans_no_reminder(auth_client,
     assert deliveries(interview) == []
 
 
-@pytest.mark.django_db
-def test_a_rejected_write_plans_nothing(auth_client, user, future):
-    response = auth_client.post(
-        reverse("interview_coordinator:interview-list"),
-        {"company_name": "Acme", "position": "x" * 1000, "interview_date": future.isoformat()},
-        format="json",
-    )
-    assert response.status_code == 400
+@pytest.mark.django_db(transaction=True)
+def test_a_rejected_write_plans_nothing(user, future, caplog):
+    """The interview and its reminder are written, then its automatic round fails to insert."""
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(user)
+    body = {
+        "company_name": "Acme",
+        "position": "Engineer",
+        "interview_date": future.isoformat(),
+        "interview_stage": "technical",
+    }
+
+    with inserts_refused(InterviewRound):
+        response = client.post(reverse("interview_coordinator:interview-list"), body, format="json")
+
+    assert response.status_code == 500
+    assert failed_on_the_refused_insert(caplog)
     assert deliveries() == []
+    assert not Interview.objects.exists()
+    # The same write goes through once the database accepts it, reminder included.
+    assert client.post(reverse("interview_coordinator:interview-list"), body).status_code == 201
+    assert len(deliveries()) == 1
 
 
 @pytest.mark.django_db(transaction=True)
