@@ -257,37 +257,51 @@ def test_malformed_bodies_and_wrong_content_types(auth_client, body, content_typ
 
 
 @pytest.mark.parametrize(
-    "params",
+    ("params", "key"),
     [
-        {"limit": "abc"},
-        {"limit": "-1"},
-        {"limit": "0"},
-        {"limit": "1" * 5000},
-        {"limit": "10", "offset": "-5"},
-        {"limit": "10", "offset": "1e3"},
-        {"interview_stage": "hired"},
-        {"ordering": "password"},
-        {"ordering": "user__password"},
-        {"interview_date_after": "soon"},
-        {"interview_date_after": "2026-12-01T14:30+25:00"},
-        {"application_date_before": "2026-02-30"},
-        {"search": "a\x00b"},
-        {"search": "x" * 201},
+        ({"limit": "abc"}, "limit"),
+        ({"limit": "-1"}, "limit"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "1" * 5000}, "limit"),
+        ({"limit": "10", "offset": "-5"}, "offset"),
+        ({"limit": "10", "offset": "1e3"}, "offset"),
+        ({"offset": "abc"}, "offset"),
+        ({"offset": "-1"}, "offset"),
+        ({"interview_stage": "hired"}, "interview_stage"),
+        ({"ordering": "password"}, "ordering"),
+        ({"ordering": "user__password"}, "ordering"),
+        ({"interview_date_after": "soon"}, "interview_date_after"),
+        ({"interview_date_after": "2026-12-01T14:30+25:00"}, "interview_date_after"),
+        (
+            {"interview_date_after": "2026-12-01T14:30Z", "interview_date_before": "soon"},
+            "interview_date_before",
+        ),
+        ({"application_date_before": "2026-02-30"}, "application_date_before"),
+        ({"application_date_after": "1st of May"}, "application_date_after"),
+        ({"search": "a\x00b"}, "search"),
+        ({"search": "x" * 201}, "search"),
     ],
 )
-def test_invalid_query_parameters(auth_client, user, params):
+def test_invalid_query_parameters(auth_client, user, params, key):
     InterviewFactory(user=user)
 
     response = auth_client.get(LIST, params)
 
     assert response.status_code == 400
-    # Range filters report under their base name (interview_date for interview_date_after).
-    assert any(param.startswith(key) for key in response.json() for param in params)
+    # The key is the parameter the client sent, never the model field behind it.
+    assert list(response.json()) == [key]
 
 
 @pytest.mark.parametrize(
     "params",
-    [{"interview": "abc"}, {"interview": "1.5"}, {"interview": "-3"}, {"stage": "x"}],
+    [
+        {"interview": "abc"},
+        {"interview": "1.5"},
+        {"interview": "-3"},
+        {"stage": "x"},
+        {"scheduled_date_before": "tomorrow"},
+        {"offset": "x"},
+    ],
 )
 def test_invalid_round_query_parameters(auth_client, params):
     response = auth_client.get(ROUNDS, params)
@@ -428,7 +442,7 @@ def test_datetime_filters_beyond_the_representable_range_are_400(auth_client, pa
     response = auth_client.get(path, params)
 
     assert response.status_code == 400
-    assert set(response.json()) == {next(iter(params)).rsplit("_", 1)[0]}
+    assert set(response.json()) == set(params)
 
 
 @pytest.mark.parametrize(

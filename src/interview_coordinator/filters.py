@@ -14,11 +14,13 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.forms.utils import ErrorDict, ErrorList
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import DateRangeField, IsoDateTimeField, RangeField
 from django_filters.widgets import DateRangeWidget
+from drf_spectacular.utils import extend_schema_field
 
 from interview_coordinator.bounds import (
     DATETIME_RANGE_MESSAGE,
@@ -60,10 +62,16 @@ class StableOrderingFilter(django_filters.OrderingFilter):  # type: ignore[misc]
 ID_MAX = 2**63 - 1
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
 class IdFilter(django_filters.Filter):  # type: ignore[misc]
     """An integer id: ``?interview=1.5``, ``abc`` or an out-of-range number answer 400."""
 
     field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(*args, **kwargs)
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):  # type: ignore[misc]
@@ -136,7 +144,36 @@ class StrictBooleanFilter(django_filters.BooleanFilter):  # type: ignore[misc]
     field_class = StrictBooleanField
 
 
-class InterviewFilter(django_filters.FilterSet):  # type: ignore[misc]
+class ParameterErrorsFilterSet(django_filters.FilterSet):  # type: ignore[misc]
+    """A filter set whose errors name the query parameter, not the form field behind it.
+
+    A range filter is one form field (``interview_date``) read from two
+    parameters (``interview_date_after``, ``interview_date_before``); the
+    client sent, and must be told about, the parameter.
+    """
+
+    @property
+    def errors(self) -> ErrorDict:
+        errors = ErrorDict()
+        for name, messages in self.form.errors.items():
+            field = self.form.fields.get(name)
+            found = self.range_errors(name, field) if isinstance(field, RangeField) else {}
+            errors.update(found or {name: messages})
+        return errors
+
+    def range_errors(self, name: str, field: RangeField) -> dict[str, ErrorList]:
+        """The errors of each parameter of a range field, checked one by one."""
+        found: dict[str, ErrorList] = {}
+        for suffix, bound in zip(field.widget.suffixes, field.fields, strict=True):
+            parameter = field.widget.suffixed(name, suffix)
+            try:
+                bound.clean(self.form.data.get(parameter))
+            except forms.ValidationError as error:
+                found[parameter] = ErrorList(error.error_list)
+        return found
+
+
+class InterviewFilter(ParameterErrorsFilterSet):
     interview_stage = django_filters.ChoiceFilter(choices=InterviewStage.choices)
     application_status = django_filters.ChoiceFilter(choices=ApplicationStatus.choices)
     status = django_filters.ChoiceFilter(choices=InterviewStatus.choices)
@@ -176,8 +213,8 @@ class InterviewFilter(django_filters.FilterSet):  # type: ignore[misc]
         return queryset
 
 
-class InterviewRoundFilter(django_filters.FilterSet):  # type: ignore[misc]
-    interview = IdFilter(field_name="interview_id", min_value=1, max_value=ID_MAX)
+class InterviewRoundFilter(ParameterErrorsFilterSet):
+    interview = IdFilter(field_name="interview_id")
     stage = django_filters.ChoiceFilter(choices=RoundStage.choices)
     outcome = django_filters.ChoiceFilter(choices=RoundOutcome.choices)
     upcoming = StrictBooleanFilter(

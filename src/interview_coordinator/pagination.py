@@ -5,30 +5,38 @@ JSON array, which front ends written for the original expect. With
 ``?limit=&offset=`` it is DRF's limit/offset envelope (``count``, ``next``,
 ``previous``, ``results``), ``limit`` capped by ``PAGE_SIZE_MAX``. Unlike
 DRF's class, a malformed ``limit`` or ``offset`` answers 400 instead of being
-silently replaced, so a client bug shows up at once.
+silently replaced, so a client bug shows up at once; ``offset`` is checked
+even without ``limit``. An empty value (``?limit=``, what a form sends for a
+field left empty) is the same as leaving the parameter out, as for filters.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from interview_coordinator.conf import app_settings
 
 # Larger numbers overflow the database's 64-bit OFFSET and LIMIT: refuse them first.
 MAX_DIGITS = 18
+MAX_COUNT = 10**MAX_DIGITS - 1
+
+ModelT = TypeVar("ModelT", bound=Model)
+RowT = TypeVar("RowT")
 
 
 def parse_count(request: Request, name: str, *, minimum: int) -> int | None:
-    """The integer query parameter ``name``, or None when absent; 400 when malformed."""
-    raw = request.query_params.get(name)
-    if raw is None:
+    """The integer query parameter ``name``, or None when absent or empty; 400 when malformed."""
+    text = request.query_params.get(name, "").strip()
+    if not text:
         return None
-    text = raw.strip()
     # isdigit() also accepts superscripts, which int() refuses, and other scripts' digits.
     if not (text.isascii() and text.isdigit()) or len(text) > MAX_DIGITS or int(text) < minimum:
         raise ValidationError(
@@ -54,6 +62,33 @@ class ArrayOrPagePagination(LimitOffsetPagination):
 
     def get_offset(self, request: Request) -> int:
         return parse_count(request, self.offset_query_param, minimum=0) or 0
+
+    def paginate_queryset(
+        self,
+        queryset: QuerySet[ModelT, RowT] | Sequence[RowT],
+        request: Request,
+        view: APIView | None = None,
+    ) -> list[RowT] | None:
+        # Checked first: without limit DRF never reads offset, and ?offset=abc would pass.
+        self.get_offset(request)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        """``limit`` and ``offset`` with the bounds this class enforces."""
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            is_limit = parameter["name"] == self.limit_query_param
+            parameter["schema"].update(minimum=1 if is_limit else 0, maximum=MAX_COUNT)
+            if is_limit:
+                parameter["description"] = _(
+                    "Answer a page of at most this many results (capped by the server) "
+                    "instead of the whole array."
+                )
+            else:
+                parameter["description"] = _(
+                    "The index of the first result of the page; used only with limit."
+                )
+        return parameters
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         """Document both shapes: the array without ``limit``, the envelope with it."""
