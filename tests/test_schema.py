@@ -29,6 +29,7 @@ ENDPOINTS = {
     "/api/calendar/{token}.ics": {"get"},
     "/api/interviews/export.csv": {"get"},
     "/api/interviews/import/": {"post"},
+    "/api/profile/export/": {"get"},
 }
 
 
@@ -210,7 +211,7 @@ WHOLE_API = {
     "/api/auth/login/": {"post"},
     "/api/auth/logout/": {"post"},
     "/api/auth/token/refresh/": {"post"},
-    "/api/auth/user/": {"get", "put", "patch"},
+    "/api/auth/user/": {"get", "put", "patch", "delete"},
     "/api/auth/password/change/": {"post"},
     "/api/auth/password/reset/": {"post"},
     "/api/auth/password/reset/confirm/": {"post"},

@@ -16,7 +16,11 @@ from interview_coordinator.views.calendar import CalendarFeedView, CalendarSetti
 from interview_coordinator.views.dashboard import DashboardStatsView
 from interview_coordinator.views.index import ApiIndexView, not_found
 from interview_coordinator.views.interviews import InterviewRoundViewSet, InterviewViewSet
-from interview_coordinator.views.portability import InterviewExportView, InterviewImportView
+from interview_coordinator.views.portability import (
+    InterviewExportView,
+    InterviewImportView,
+    ProfileExportView,
+)
 from interview_coordinator.views.profile import ProfileView, TestEmailView
 
 app_name = "interview_coordinator"
@@ -34,6 +38,7 @@ endpoints = [
     path("profile/test-email/", TestEmailView.as_view(), name="profile-test-email"),
     path("interviews/export.csv", InterviewExportView.as_view(), name="interview-export"),
     path("interviews/import/", InterviewImportView.as_view(), name="interview-import"),
+    path("profile/export/", ProfileExportView.as_view(), name="profile-export"),
     path("profile/calendar/", CalendarSettingsView.as_view(), name="profile-calendar"),
     re_path(
         r"^calendar/(?P<token>[A-Za-z0-9_-]{20,128})\.ics$",

@@ -20,7 +20,7 @@ from django.contrib.auth import logout as django_logout
 from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -31,6 +31,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 
 from interview_coordinator.accounts import lockout, tokens
+from interview_coordinator.accounts.deletion import AccountDeleteSerializer, delete_account
 from interview_coordinator.accounts.serializers import (
     DetailSerializer,
     LoginSerializer,
@@ -200,8 +201,13 @@ class LogoutView(AuthView, rest_auth.LogoutView):  # type: ignore[misc]
         return response
 
 
+@extend_schema(methods=["DELETE"], request=AccountDeleteSerializer, responses={204: None})
 class UserDetailsView(AuthView, rest_auth.UserDetailsView):  # type: ignore[misc]
-    """The current user. Reading it is not counted against the credential limit."""
+    """The current user. Reading it is not counted against the credential limit.
+
+    DELETE, with the current password, deletes the account and everything
+    the package holds about it.
+    """
 
     serializer_class = UserDetailsSerializer
     ratelimit_scope = "user"
@@ -211,6 +217,16 @@ class UserDetailsView(AuthView, rest_auth.UserDetailsView):  # type: ignore[misc
         # against the credential limit as well.
         defaults = cast("list[type[BaseThrottle]]", api_settings.DEFAULT_THROTTLE_CLASSES)
         return [*(throttle() for throttle in defaults), *super().get_throttles()]
+
+    def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = AccountDeleteSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        delete_account(request)
+        if has_session_login(request):
+            django_logout(request._request)
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        unset_jwt_cookies(response)
+        return response
 
 
 @extend_schema(responses={200: DetailSerializer})

@@ -1,4 +1,4 @@
-"""The applications as CSV: the streamed export and the checked import."""
+"""Data portability endpoints: applications as CSV (out and in), and everything as JSON."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from interview_coordinator.conf import app_settings
 from interview_coordinator.models import Interview
 from interview_coordinator.portability.csv_export import CONTENT_TYPE, csv_lines
 from interview_coordinator.portability.csv_import import IMPORT_ACTIONS, import_csv
+from interview_coordinator.portability.full_export import user_export
 from interview_coordinator.renderers import CSVRenderer
 from interview_coordinator.serializers.fields import request_user_timezone
 from interview_coordinator.views.base import PackageJSONRenderer, PackageViewMixin
@@ -202,3 +203,21 @@ class InterviewImportView(PackageViewMixin, APIView):
         return FileTooLarge(
             {UPLOAD_FIELD: [_("The file is larger than %(limit)d bytes.") % {"limit": limit}]}
         )
+
+
+@extend_schema(
+    responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="See docs/privacy.md")},
+    tags=["profile"],
+)
+class ProfileExportView(PackageViewMixin, APIView):
+    """Everything the package holds about the user, as one JSON document.
+
+    The right of access and of portability in one request: account fields,
+    profile, applications, rounds, reminder deliveries and the calendar feed's
+    state, read in a constant number of queries.
+    """
+
+    def get(self, request: Request) -> Response:
+        response = Response(user_export(request.user))
+        response["Cache-Control"] = "private, no-store"
+        return response
