@@ -20,12 +20,14 @@ from django.db import connection
 from django.utils import timezone
 
 from interview_coordinator.models import DeliveryStatus, Profile, ReminderDelivery
+from interview_coordinator.reminders import dispatch
 from interview_coordinator.reminders.dispatch import (
     SCAN_SLACK,
     claim_due,
     deliver,
     dispatch_due,
 )
+from interview_coordinator.reminders.emails import send
 from tests.factories import InterviewFactory, RoundFactory
 from tests.reminder_fixtures import celery_app, smtp, smtp_server  # noqa: F401
 
@@ -205,6 +207,10 @@ class TestDeliver:
         assert deliver(delivery_id) == "cancelled"
         assert smtp.messages == []
         assert not ReminderDelivery.objects.filter(pk=delivery_id).exists()
+        # The interview is planned again: the moved moment gets its reminder.
+        assert list(ReminderDelivery.objects.values_list("moment", flat=True)) == [
+            interview.interview_date + HOUR
+        ]
 
     def test_a_delivery_replanned_after_its_claim_is_not_sent(self, user, smtp):
         interview = due_interview(user)
@@ -488,6 +494,24 @@ class TestLateAnswers:
         assert run_scan() == ["sent"]
         first, second = smtp.messages
         assert first["Message-ID"] == second["Message-ID"] == f"<reminder-{row.pk}@example.com>"
+
+    def test_a_worker_dead_between_acceptance_and_record_is_the_documented_duplicate(
+        self, user, smtp
+    ):
+        due_interview(user)
+        (delivery_id,) = claim_due()
+        # The first steps of deliver(): the server accepts the message...
+        attempt = dispatch._start(delivery_id)
+        send(attempt.message)
+        # ...and the worker dies before recording it: the row stays sending.
+        row = ReminderDelivery.objects.get()
+        assert row.status == DeliveryStatus.SENDING
+        # No second send while the first one could still be talking to the server.
+        assert claim_due(now=row.due_at - datetime.timedelta(seconds=1)) == []
+        assert claim_due(now=row.due_at) == [delivery_id]
+        assert deliver(delivery_id) == "sent"
+        first, second = smtp.messages
+        assert first["Message-ID"] == second["Message-ID"]
 
     def test_a_refused_connection_is_not_reported_as_a_lost_answer(self, user, smtp, settings):
         settings.INTERVIEW_COORDINATOR = {"REMINDER_RETRY_BACKOFF_SECONDS": 0}
