@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from interview_coordinator.models import DeliveryStatus, Profile, ReminderDelivery
 from interview_coordinator.reminders import dispatch
+from interview_coordinator.reminders import smtp as smtp_module
 from interview_coordinator.reminders.dispatch import (
     SCAN_SLACK,
     claim_due,
@@ -583,3 +584,15 @@ class TestWritesDuringASend:
             interview.interview_date: DeliveryStatus.SENT,
             interview.interview_date + HOUR: DeliveryStatus.PENDING,
         }
+
+
+def test_the_long_wait_for_an_answer_ends_with_the_message(smtp, settings):
+    settings.INTERVIEW_COORDINATOR = {"SMTP_DATA_TIMEOUT_SECONDS": 600}
+    connection = smtp_module.SMTP("127.0.0.1", smtp.port, timeout=5)
+    try:
+        connection.sendmail("a@example.com", ["b@example.com"], b"Subject: x\r\n\r\nbody\r\n")
+        # QUIT and any later command wait the ordinary timeout again.
+        assert connection.sock.gettimeout() == 5
+    finally:
+        connection.quit()
+    assert len(smtp.messages) == 1

@@ -14,6 +14,7 @@ when that is the host's backend.
 from __future__ import annotations
 
 import smtplib
+import socket
 from typing import Any
 
 from django.core.mail.backends import smtp
@@ -51,6 +52,13 @@ class SMTP(smtplib.SMTP):
             raise
         finally:
             self.in_data = False
+            # Later commands (QUIT) wait the ordinary timeout again.
+            if self.sock is not None:
+                ordinary = self.timeout
+                # Without a timeout argument smtplib holds a sentinel, not a number.
+                if not isinstance(ordinary, (int, float)):
+                    ordinary = socket.getdefaulttimeout()
+                self.sock.settimeout(ordinary)
 
 
 class SMTPSSL(SMTP, smtplib.SMTP_SSL):
