@@ -235,8 +235,11 @@ def test_datetime_without_offset_is_read_in_the_profile_timezone(auth_client, us
         format="json",
     ).json()
 
-    # 14:30 in New York in July (EDT, UTC-4) is 18:30 UTC.
-    assert body["interview_date"] == f"{year}-07-01T18:30:00Z"
+    # 14:30 in New York in July (EDT, UTC-4) is 18:30 UTC, and answers in New York's time.
+    assert Interview.objects.get().interview_date == datetime(
+        year, 7, 1, 18, 30, tzinfo=dt_timezone.utc
+    )
+    assert body["interview_date"] == f"{year}-07-01T14:30:00-04:00"
 
 
 def test_datetime_with_offset_keeps_it(auth_client):
@@ -374,10 +377,11 @@ def test_lists_print_datetimes_exactly_like_details(auth_client, user, time_zone
         created_at=whole_second, updated_at=with_micros, interview_date=None
     )
 
-    with override_settings(TIME_ZONE=time_zone):
-        listed = auth_client.get(LIST).json()[0]
-        detailed = auth_client.get(detail(interview.pk)).json()
-        rounds = auth_client.get("/api/interviews/rounds/").json()
+    Profile.objects.filter(pk=Profile.objects.for_user(user).pk).update(timezone=time_zone)
+
+    listed = auth_client.get(LIST).json()[0]
+    detailed = auth_client.get(detail(interview.pk)).json()
+    rounds = auth_client.get("/api/interviews/rounds/").json()
 
     assert listed == {k: v for k, v in detailed.items() if k != "rounds"}
     assert rounds == detailed["rounds"]

@@ -199,6 +199,32 @@ class TestInterviewBodies:
         assert dashboard.status_code == 200
         assert dashboard.json()["applications_per_week"][-1]["count"] == 1
 
+    @pytest.mark.parametrize("zone", ["America/New_York", "Asia/Kolkata"])
+    def test_create_and_edit_with_naive_local_datetimes(self, auth_client, user, zone):
+        set_timezone(user, zone)
+        first, moved = next_week_at(zone, 10, 30), next_week_at(zone, 16, 0)
+        body = {
+            **CREATE_BODY,
+            "interview_date": local_minutes(first, zone),
+            "interview_type": "technical",
+            "status": "scheduled",
+            "location": "remote",
+        }
+
+        created = auth_client.post(INTERVIEWS, body, format="json")
+        pk = created.json()["id"]
+        edited = auth_client.put(
+            interview_url(pk),
+            {**body, "interview_date": local_minutes(moved, zone), "pipeline_stage": "applied"},
+            format="json",
+        )
+
+        assert created.status_code == 201, created.json()
+        assert created.json()["interview_date"] == first.isoformat()
+        assert edited.status_code == 200, edited.json()
+        assert Interview.objects.get(pk=pk).interview_date == moved
+        assert edited.json()["interview_date"] == moved.isoformat()
+
 
 class TestRoundBodies:
     def test_create_with_every_optional_field_null(self, auth_client, user):

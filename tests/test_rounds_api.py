@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import override_settings
 from django.utils import timezone
 
@@ -186,3 +187,74 @@ def test_stage_advance_at_the_round_cap_is_refused_whole(auth_client, user, inte
     interview.refresh_from_db()
     assert interview.interview_stage == "applied"
     assert interview.company_name != "Changed"
+
+
+class TestCompletedBeforeScheduled:
+    """A round cannot be completed before it was scheduled: a 400 on ``completed_date``."""
+
+    def test_create(self, auth_client, interview):
+        scheduled = timezone.now() + timedelta(days=2)
+        response = auth_client.post(
+            LIST,
+            {
+                "interview": interview.pk,
+                "stage": "technical",
+                "scheduled_date": scheduled.isoformat(),
+                "completed_date": (scheduled - timedelta(minutes=1)).isoformat(),
+            },
+            format="json",
+        )
+
+        assert response.status_code == 400
+        assert list(response.json()) == ["completed_date"]
+        assert not InterviewRound.objects.exists()
+
+    def test_patch_of_either_date_against_the_stored_other(self, auth_client, interview):
+        scheduled = timezone.now() + timedelta(days=2)
+        round_ = RoundFactory(
+            interview=interview, scheduled_date=scheduled, completed_date=scheduled
+        )
+
+        earlier_completion = auth_client.patch(
+            detail(round_.pk),
+            {"completed_date": (scheduled - timedelta(hours=1)).isoformat()},
+            format="json",
+        )
+        later_schedule = auth_client.patch(
+            detail(round_.pk),
+            {"scheduled_date": (scheduled + timedelta(hours=1)).isoformat()},
+            format="json",
+        )
+
+        for response in (earlier_completion, later_schedule):
+            assert response.status_code == 400
+            assert list(response.json()) == ["completed_date"]
+        round_.refresh_from_db()
+        assert round_.scheduled_date == round_.completed_date == scheduled
+
+    def test_same_time_or_later_or_either_missing_is_fine(self, auth_client, interview):
+        scheduled = timezone.now() + timedelta(days=2)
+        round_ = RoundFactory(interview=interview, scheduled_date=scheduled, completed_date=None)
+
+        for body in (
+            {"completed_date": scheduled.isoformat()},
+            {"completed_date": (scheduled + timedelta(hours=1)).isoformat()},
+            {"scheduled_date": None, "completed_date": scheduled.isoformat()},
+            {"scheduled_date": scheduled.isoformat(), "completed_date": None},
+        ):
+            response = auth_client.patch(detail(round_.pk), body, format="json")
+            assert response.status_code == 200, (body, response.json())
+
+    def test_the_model_refuses_it_too(self, interview):
+        scheduled = timezone.now() + timedelta(days=2)
+        round_ = InterviewRound(
+            interview=interview,
+            stage="technical",
+            scheduled_date=scheduled,
+            completed_date=scheduled - timedelta(seconds=1),
+        )
+
+        with pytest.raises(ValidationError) as refused:
+            round_.full_clean()
+
+        assert list(refused.value.message_dict) == ["completed_date"]

@@ -9,6 +9,7 @@ search term would make PostgreSQL raise).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 import django_filters
@@ -38,6 +39,7 @@ from interview_coordinator.models import (
     RoundOutcome,
     RoundStage,
 )
+from interview_coordinator.timezones import request_timezone, site_timezone
 
 # The outcome of a round still to happen, as the field holds it.
 PENDING_OUTCOME = "pending"
@@ -77,16 +79,25 @@ class IdFilter(django_filters.Filter):  # type: ignore[misc]
 class UtcIsoDateTimeField(IsoDateTimeField):  # type: ignore[misc]
     """An ISO 8601 datetime, normalised to UTC before it reaches the database.
 
-    Python accepts offsets up to ±23:59 but PostgreSQL refuses those beyond
-    ±15:59, and shifting a datetime near year 1 or 9999 to UTC can overflow:
-    both answer 400 here instead of a database error.
+    One without an offset is the user's wall clock, as in request bodies: it
+    is read in ``local_timezone()``, which the filter set points at the
+    requesting user's timezone. Python accepts offsets up to ±23:59 but
+    PostgreSQL refuses those beyond ±15:59, and shifting a datetime near
+    year 1 or 9999 to UTC can overflow: both answer 400 here instead of a
+    database error.
     """
 
     default_error_messages = {"out_of_range": DATETIME_RANGE_MESSAGE}
     default_validators = [validate_datetime_in_range]
 
+    local_timezone: Callable[[], datetime.tzinfo] = staticmethod(site_timezone)
+
     def to_python(self, value: Any) -> datetime.datetime | None:
-        parsed: datetime.datetime | None = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        # Django's parsing reads an offset-less value in the current timezone.
+        with timezone.override(self.local_timezone()):
+            parsed: datetime.datetime | None = super().to_python(value)
         if parsed is None:
             return None
         try:
@@ -173,7 +184,22 @@ class ParameterErrorsFilterSet(django_filters.FilterSet):  # type: ignore[misc]
         return found
 
 
-class InterviewFilter(ParameterErrorsFilterSet):
+class UserTimezoneFilterSet(ParameterErrorsFilterSet):
+    """A filter set whose datetimes without an offset are read in the user's timezone."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():
+            if isinstance(field, UtcIsoDateTimeRangeField):
+                for bound in field.fields:
+                    bound.local_timezone = self.user_timezone
+
+    def user_timezone(self) -> datetime.tzinfo:
+        """Looked up only when a datetime without an offset needs it."""
+        return site_timezone() if self.request is None else request_timezone(self.request)
+
+
+class InterviewFilter(UserTimezoneFilterSet):
     interview_stage = django_filters.ChoiceFilter(choices=InterviewStage.choices)
     application_status = django_filters.ChoiceFilter(choices=ApplicationStatus.choices)
     status = django_filters.ChoiceFilter(choices=InterviewStatus.choices)
@@ -213,7 +239,7 @@ class InterviewFilter(ParameterErrorsFilterSet):
         return queryset
 
 
-class InterviewRoundFilter(ParameterErrorsFilterSet):
+class InterviewRoundFilter(UserTimezoneFilterSet):
     interview = IdFilter(field_name="interview_id")
     stage = django_filters.ChoiceFilter(choices=RoundStage.choices)
     outcome = django_filters.ChoiceFilter(choices=RoundOutcome.choices)

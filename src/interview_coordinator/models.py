@@ -75,6 +75,16 @@ class RoundOutcome(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+COMPLETED_BEFORE_SCHEDULED = _("A round cannot be completed before its scheduled date.")
+
+
+def completed_before_scheduled(
+    scheduled: datetime.datetime | None, completed: datetime.datetime | None
+) -> bool:
+    """Whether a round's dates contradict each other (either one missing is fine)."""
+    return scheduled is not None and completed is not None and completed < scheduled
+
+
 # Longest notes accepted, in characters after cleaning.
 NOTES_MAX_LENGTH = 10_000
 
@@ -271,6 +281,13 @@ class InterviewRound(models.Model):
                 kwargs["update_fields"] = {*update_fields, "follows_interview"}
         bump_sequence(self, kwargs)
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        """The admin's forms refuse what the API refuses: a completion before the schedule."""
+        if completed_before_scheduled(self.scheduled_date, self.completed_date):
+            raise ValidationError(
+                {"completed_date": COMPLETED_BEFORE_SCHEDULED}, code="before_scheduled"
+            )
 
     @classmethod
     def from_db(cls, *args: Any, **kwargs: Any) -> Any:

@@ -1,13 +1,16 @@
 """The read path of interviews and rounds: columns in, API-shaped dicts out, no serializer.
 
 A list of thousands of rows is one ``.values_list()`` query whose tuples
-are reshaped here, instead of a DRF field object per cell. On PostgreSQL, with
-the site answering in UTC, the database also formats the
-datetimes (``to_char``): turning thousands of timestamps into Python
-datetimes and back into text was most of what was left of a list's cost.
-Elsewhere (SQLite, another current timezone, single objects) Python formats
-them; both ways print exactly what DRF's ``DateTimeField`` prints, so every
-endpoint answers the same text for the same instant.
+are reshaped here, instead of a DRF field object per cell. Every datetime is
+printed in the owner's timezone with its offset, so that a client cutting it
+to ``YYYY-MM-DDTHH:MM`` shows (and sends back) the user's wall clock; the
+rows carry the owner's timezone name in their last column, read by the same
+query. On PostgreSQL the database formats the datetimes in UTC
+(``to_char``): turning thousands of timestamps into Python datetimes and back
+into text was most of what was left of a list's cost, and for a user in UTC
+the text is the answer as it is. Elsewhere (SQLite, single objects) Python
+formats them; both ways print exactly what DRF's ``DateTimeField`` prints in
+that zone, so every endpoint answers the same text for the same instant.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from django.utils import timezone
 
 from interview_coordinator.bounds import localize
 from interview_coordinator.models import InterviewRound, RoundOutcome, RoundStage
+from interview_coordinator.timezones import OWNER_TIMEZONE, site_timezone, zone_named
 
 INTERVIEW_COLUMNS = (
     "id",
@@ -82,48 +86,65 @@ def model_columns(instance: Model, columns: Iterable[str]) -> tuple[Any, ...]:
     return tuple(getattr(instance, column) for column in columns)
 
 
-class Rendering:
-    """Turns the rows of one response into API dicts; shared lookups happen once.
+def values(
+    queryset: QuerySet[Any], columns: Iterable[str], datetimes: frozenset[str]
+) -> QuerySet[Any, tuple[Any, ...]]:
+    """The rows as tuples of ``columns`` and the owner's timezone name, datetimes as UTC
+    text where the database can.
 
-    The current timezone (a context-local lookup), "now", today's date and
-    the translated labels would otherwise be looked up for every cell.
+    Either way a column keeps its position, so the shapers read both alike.
+    """
+    if connections[queryset.db].vendor == "postgresql":
+        return queryset.values_list(
+            *(UtcIsoText(column) if column in datetimes else column for column in columns),
+            OWNER_TIMEZONE,
+        )
+    return queryset.values_list(*columns, OWNER_TIMEZONE)
+
+
+def interview_values(queryset: QuerySet[Any]) -> QuerySet[Any, tuple[Any, ...]]:
+    """An interview list's rows; ``queryset`` carries the ``OWNER_TIMEZONE`` annotation."""
+    return values(queryset, INTERVIEW_COLUMNS, INTERVIEW_DATETIMES)
+
+
+def round_values(queryset: QuerySet[Any]) -> QuerySet[Any, tuple[Any, ...]]:
+    """A round list's rows; ``queryset`` carries the ``OWNER_TIMEZONE`` annotation."""
+    return values(queryset, ROUND_COLUMNS, ROUND_DATETIMES)
+
+
+class Rendering:
+    """Turns the rows of one response into API dicts in one timezone; shared lookups happen once.
+
+    "Now", today's date in the zone and the translated labels would otherwise
+    be looked up for every cell.
     """
 
-    def __init__(self) -> None:
-        self.zone = timezone.get_current_timezone()
+    def __init__(self, zone: datetime.tzinfo) -> None:
+        self.zone = zone
+        self.utc = is_utc(zone)
         self.now = timezone.now()
         self.now_text = self.now.astimezone(datetime.timezone.utc).strftime(UTC_FORMAT)
-        self.today = timezone.localdate(self.now, self.zone)
+        # The user's today: days_in_pipeline counts from it, like the dashboard.
+        self.today = timezone.localdate(self.now, zone)
         self.stages = {value: str(label) for value, label in RoundStage.choices}
         self.outcomes = {value: str(label) for value, label in RoundOutcome.choices}
 
-    def values(
-        self, queryset: QuerySet[Any], columns: Iterable[str], datetimes: frozenset[str]
-    ) -> QuerySet[Any, tuple[Any, ...]]:
-        """The rows as tuples of ``columns``, datetimes as text where the database can.
-
-        Either way a column keeps its position, so the shapers read both alike.
-        """
-        if connections[queryset.db].vendor == "postgresql" and is_utc(self.zone):
-            return queryset.values_list(
-                *(UtcIsoText(column) if column in datetimes else column for column in columns)
-            )
-        return queryset.values_list(*columns)
-
-    def interview_values(self, queryset: QuerySet[Any]) -> QuerySet[Any, tuple[Any, ...]]:
-        return self.values(queryset, INTERVIEW_COLUMNS, INTERVIEW_DATETIMES)
-
-    def round_values(self, queryset: QuerySet[Any]) -> QuerySet[Any, tuple[Any, ...]]:
-        return self.values(queryset, ROUND_COLUMNS, ROUND_DATETIMES)
+    @classmethod
+    def of_rows(cls, rows: Sequence[Sequence[Any]]) -> Rendering:
+        """The rendering of list rows, in the zone their last column names (one owner's)."""
+        return cls(zone_named(rows[0][-1]) if rows else site_timezone())
 
     def instant(self, value: datetime.datetime | str | None) -> str | None:
-        """ISO 8601 in the current timezone, "Z" for UTC: what DRF's DateTimeField prints."""
+        """ISO 8601 in the rendering's zone, "Z" for UTC: what DRF's DateTimeField prints."""
         if value is None:
             return None
         if isinstance(value, str):
-            if value.endswith(ZERO_MICROSECONDS):
-                return value[: -len(ZERO_MICROSECONDS)] + "Z"
-            return value
+            if self.utc:
+                if value.endswith(ZERO_MICROSECONDS):
+                    return value[: -len(ZERO_MICROSECONDS)] + "Z"
+                return value
+            # The database's UTC text; "Z" spelled out for Python 3.10's parser.
+            value = datetime.datetime.fromisoformat(value[:-1] + "+00:00")
         text = localize(value, self.zone).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
@@ -151,6 +172,7 @@ class Rendering:
             notes,
             created_at,
             updated_at,
+            *_owner_timezone,
         ) = row
         return {
             "id": pk,
@@ -183,6 +205,7 @@ class Rendering:
             outcome,
             created_at,
             updated_at,
+            *_owner_timezone,
         ) = row
         return {
             "id": pk,
@@ -210,8 +233,7 @@ class Rendering:
 ROUND_ORDER = (F("scheduled_date").asc(nulls_last=True), "id")
 
 
-def interview_rounds(interview_id: int) -> list[dict[str, Any]]:
+def interview_rounds(interview_id: int, rendering: Rendering) -> list[dict[str, Any]]:
     """The rounds embedded in an interview's detail, in the order they happen: one query."""
-    rendering = Rendering()
     queryset = InterviewRound.objects.filter(interview_id=interview_id).order_by(*ROUND_ORDER)
-    return rendering.rounds(rendering.round_values(queryset))
+    return rendering.rounds(queryset.values_list(*ROUND_COLUMNS))

@@ -3,7 +3,7 @@
 The service this package descends from ran one query per stage and per
 status and evaluated each list twice, so its dashboard slowed down as a job
 search grew. Here the response takes four queries at most, at any data size:
-the user's timezone (``clock``), every number in one aggregate (``summary``),
+the user's timezone (``timezones``), every number in one aggregate (``summary``),
 and the three short lists (``lists``: one query on PostgreSQL, one per table
 elsewhere).
 """
@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from interview_coordinator.dashboard.clock import Clock, user_timezone
+from interview_coordinator.dashboard.clock import Clock
 from interview_coordinator.dashboard.lists import (
     AWAITING,
     LIST_SIZE,
@@ -24,13 +25,19 @@ from interview_coordinator.dashboard.lists import (
     list_rows,
 )
 from interview_coordinator.dashboard.summary import FUNNEL_STEPS, summary_numbers
+from interview_coordinator.timezones import user_timezone
 
 __all__ = ["FUNNEL_STEPS", "dashboard_stats"]
 
 
-def dashboard_stats(user: Any, now: datetime.datetime | None = None) -> dict[str, Any]:
-    """Everything the dashboard shows for ``user`` at ``now`` (default: the current time)."""
-    clock = Clock.at(now or timezone.now(), user_timezone(user))
+def dashboard_stats(
+    user: Any, now: datetime.datetime | None = None, zone: ZoneInfo | None = None
+) -> dict[str, Any]:
+    """Everything the dashboard shows for ``user`` at ``now`` (default: the current time).
+
+    ``zone`` is the user's timezone when the caller has read it already.
+    """
+    clock = Clock.at(now or timezone.now(), zone or user_timezone(user))
     stats = summary_numbers(user, clock)
     rows = list_rows(user, clock)
 

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from django.conf import settings
+from zoneinfo import ZoneInfo
 
 from interview_coordinator.bounds import local_date
-from interview_coordinator.models import Profile
 
 # "The next 7 days": the rest of today and the seven following days.
 UPCOMING_DAYS = 7
@@ -55,20 +51,3 @@ class Clock:
     def local_date(self, moment: datetime.datetime) -> datetime.date:
         """The moment's date here; rows written by other means may be beyond what ``tz`` shows."""
         return local_date(moment, self.tz)
-
-
-def user_timezone(user: Any) -> ZoneInfo:
-    """The profile's timezone, or the site's before the profile exists.
-
-    Read without creating the profile: a statistics read should not write.
-    A name the zone database does not know falls back to the site's, so a
-    stale profile never breaks the dashboard.
-    """
-    name = Profile.objects.filter(user=user).values_list("timezone", flat=True).first()
-    for candidate in (name, settings.TIME_ZONE):
-        if candidate:
-            try:
-                return ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return ZoneInfo("UTC")

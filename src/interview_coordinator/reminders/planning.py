@@ -30,9 +30,8 @@ from interview_coordinator.models import (
     Profile,
     ReminderDelivery,
     RoundOutcome,
-    default_timezone_name,
-    known_timezones,
 )
+from interview_coordinator.timezones import zone_named
 
 
 @dataclass(frozen=True)
@@ -51,14 +50,11 @@ class Preferences:
         The API and the admin validate the name, but a row written by other
         means must not make every write of the user's interviews fail.
         """
-        zone = profile.timezone
-        if zone not in known_timezones():
-            zone = default_timezone_name()
         return cls(
             enabled=profile.email_notifications_enabled,
             days_before=profile.reminder_days_before,
             time=profile.reminder_time,
-            timezone=zone,
+            timezone=zone_named(profile.timezone).key,
         )
 
 

@@ -1,9 +1,10 @@
 """The shape of the dashboard statistics response.
 
 The numbers are computed by ``interview_coordinator.dashboard``; these
-serializers render them (datetimes in ISO 8601, like every other endpoint) and
-describe the response in the OpenAPI schema. The per-choice count objects are
-built from the model choices, so a new stage or status appears in both.
+serializers render them (datetimes in ISO 8601 in the user's timezone, like
+every other endpoint) and describe the response in the OpenAPI schema. The
+per-choice count objects are built from the model choices, so a new stage or
+status appears in both.
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ class MomentSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(help_text=_("The interview's id."))
     company_name = serializers.CharField()
     position = serializers.CharField()
-    interview_date = ShownDateTimeField(help_text=_("When the moment takes place."))
+    interview_date = ShownDateTimeField(
+        help_text=_("When the moment takes place, in the user's timezone.")
+    )
     interview_type = serializers.ChoiceField(choices=InterviewType.choices, allow_null=True)
     location = serializers.ChoiceField(choices=Location.choices, allow_null=True)
     round_id = serializers.IntegerField(

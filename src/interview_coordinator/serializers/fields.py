@@ -2,7 +2,8 @@
 
 - ``UserTimezoneDateTimeField``: a browser's local-time input sends datetimes
   without an offset ("2026-12-01T14:30"); they mean the user's wall clock, so
-  they are read in the timezone of the user's profile, not the server's.
+  they are read in the timezone of the user's profile, not the server's, and
+  datetimes are printed in it with its offset.
 - ``PlainTextField`` and ``SafeHTMLField``: the text rules of ``sanitize``.
 - ``OptionalChoiceField``: an HTML select left empty sends ``""``; for an
   optional choice that means "none", stored as NULL rather than as a value
@@ -13,11 +14,9 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from interview_coordinator.bounds import (
@@ -25,61 +24,29 @@ from interview_coordinator.bounds import (
     localize,
     validate_datetime_in_range,
 )
-from interview_coordinator.models import Profile
 from interview_coordinator.sanitize import clean_html, clean_plain_text
-
-# Attribute caching the user's timezone on the request: several fields of one
-# request must not each look the profile up.
-REQUEST_TIMEZONE_ATTRIBUTE = "_interview_coordinator_timezone"
-
-
-def request_user_timezone(request: Any) -> ZoneInfo:
-    """The timezone of the requesting user's profile, looked up once per request.
-
-    Raises ``ZoneInfoNotFoundError`` when the stored name is not a known zone.
-    """
-    cached = getattr(request, REQUEST_TIMEZONE_ATTRIBUTE, None)
-    if isinstance(cached, ZoneInfo):
-        return cached
-    name = Profile.objects.for_user(request.user).timezone
-    zone = ZoneInfo(name)
-    setattr(request, REQUEST_TIMEZONE_ATTRIBUTE, zone)
-    return zone
+from interview_coordinator.timezones import request_timezone, site_timezone
 
 
 class UserTimezoneDateTimeField(serializers.DateTimeField):
-    """An aware datetime; one sent without an offset is read in the user's timezone.
+    """An aware datetime in the user's timezone, in and out.
 
-    Values with an offset keep it; output is in the site's timezone, like any
-    DRF datetime, so every client sees the same instant. Only instants every
-    timezone can show are accepted (see ``bounds``).
+    One sent without an offset is read in the zone of the requesting user's
+    profile; one with an offset keeps its instant. Output is in the user's
+    zone with its offset ("Z" in UTC): the same instant for every client, and
+    the wall clock for a client that cuts it to ``YYYY-MM-DDTHH:MM``. Only
+    instants every timezone can show are accepted (see ``bounds``).
     """
 
-    default_error_messages = {
-        "overflow": DATETIME_RANGE_MESSAGE,
-        "unknown_timezone": _(
-            "Your profile's timezone {name!r} is unknown; send the datetime with an "
-            "offset or fix the profile's timezone."
-        ),
-    }
+    default_error_messages = {"overflow": DATETIME_RANGE_MESSAGE}
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.validators.append(validate_datetime_in_range)
 
-    def enforce_timezone(self, value: datetime.datetime) -> datetime.datetime:
-        if timezone.is_naive(value):
-            value = timezone.make_aware(value, self.user_timezone())
-        return super().enforce_timezone(value)
-
-    def user_timezone(self) -> ZoneInfo:
+    def default_timezone(self) -> datetime.tzinfo:
         request = self.context.get("request")
-        if request is None or not getattr(request.user, "is_authenticated", False):
-            return ZoneInfo(str(timezone.get_current_timezone_name()))
-        try:
-            return request_user_timezone(request)
-        except (ZoneInfoNotFoundError, ValueError):
-            self.fail("unknown_timezone", name=Profile.objects.for_user(request.user).timezone)
+        return site_timezone() if request is None else request_timezone(request)
 
 
 class OptionalChoiceField(serializers.ChoiceField):
@@ -132,8 +99,8 @@ class SafeHTMLField(serializers.CharField):
         return clean_html(super().to_internal_value(data))
 
 
-class ShownDateTimeField(serializers.DateTimeField):
-    """A datetime in answers: in the current timezone, or in UTC when that one cannot show it.
+class ShownDateTimeField(UserTimezoneDateTimeField):
+    """A datetime in answers: in the user's timezone, or in UTC when that one cannot show it.
 
     Rows written by other means may hold moments near the years 1 and 9999,
     which some timezones cannot show; the answer then keeps the instant.
@@ -141,5 +108,5 @@ class ShownDateTimeField(serializers.DateTimeField):
 
     def enforce_timezone(self, value: datetime.datetime) -> datetime.datetime:
         if timezone.is_aware(value):
-            return localize(value, timezone.get_current_timezone())
+            return localize(value, self.default_timezone())
         return super().enforce_timezone(value)

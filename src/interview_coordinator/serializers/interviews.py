@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
-from zoneinfo import ZoneInfoNotFoundError
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -21,6 +20,7 @@ from rest_framework import serializers
 from interview_coordinator.bounds import validate_date_in_range
 from interview_coordinator.ids import ID_MAX_DIGITS
 from interview_coordinator.models import (
+    COMPLETED_BEFORE_SCHEDULED,
     FIRST_STAGE,
     NOTES_MAX_LENGTH,
     Interview,
@@ -28,6 +28,7 @@ from interview_coordinator.models import (
     InterviewStatus,
     InterviewType,
     Location,
+    completed_before_scheduled,
 )
 from interview_coordinator.pipeline import record_stage_round
 from interview_coordinator.rows import (
@@ -43,8 +44,8 @@ from interview_coordinator.serializers.fields import (
     PlainTextField,
     SafeHTMLField,
     UserTimezoneDateTimeField,
-    request_user_timezone,
 )
+from interview_coordinator.timezones import request_timezone
 
 # A browser's local-time input has minute precision: an interview created
 # "now" arrives up to a minute in the past and must still be accepted.
@@ -120,8 +121,21 @@ class InterviewRoundSerializer(serializers.ModelSerializer[InterviewRound]):
         )
         read_only_fields = ("id", "created_at", "updated_at")
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """The dates of the round once written, the stored ones where the request has none."""
+
+        def written(name: str) -> Any:
+            return attrs[name] if name in attrs else getattr(self.instance, name, None)
+
+        if completed_before_scheduled(written("scheduled_date"), written("completed_date")):
+            raise serializers.ValidationError(
+                {"completed_date": [COMPLETED_BEFORE_SCHEDULED]}, code="before_scheduled"
+            )
+        return attrs
+
     def to_representation(self, instance: InterviewRound) -> dict[str, Any]:
-        return Rendering().round(model_columns(instance, ROUND_COLUMNS))
+        rendering = Rendering(request_timezone(self.context["request"]))
+        return rendering.round(model_columns(instance, ROUND_COLUMNS))
 
 
 class InterviewSerializer(serializers.ModelSerializer[Interview]):
@@ -139,7 +153,8 @@ class InterviewSerializer(serializers.ModelSerializer[Interview]):
     )
     notes = SafeHTMLField(max_length=NOTES_MAX_LENGTH, required=False)
     days_in_pipeline = serializers.IntegerField(
-        read_only=True, help_text=_("Days since the application date.")
+        read_only=True,
+        help_text=_("Days from the application date to today, in the user's timezone."),
     )
     is_upcoming = serializers.BooleanField(
         read_only=True, help_text=_("Scheduled, with the next interview still ahead.")
@@ -179,11 +194,7 @@ class InterviewSerializer(serializers.ModelSerializer[Interview]):
         "Applied today" means the user's today, not the server's.
         """
         created = self.instance.created_at if self.instance is not None else timezone.now()
-        try:
-            zone = request_user_timezone(self.context["request"])
-        except (ZoneInfoNotFoundError, ValueError):
-            return timezone.localdate(created)
-        return timezone.localdate(created, timezone=zone)
+        return timezone.localdate(created, timezone=request_timezone(self.context["request"]))
 
     def update(self, instance: Interview, validated_data: dict[str, Any]) -> Interview:
         previous_stage = instance.interview_stage
@@ -192,8 +203,9 @@ class InterviewSerializer(serializers.ModelSerializer[Interview]):
         return interview
 
     def to_representation(self, instance: Interview) -> dict[str, Any]:
-        data = Rendering().interview(model_columns(instance, INTERVIEW_COLUMNS))
-        data["rounds"] = interview_rounds(instance.pk)
+        rendering = Rendering(request_timezone(self.context["request"]))
+        data = rendering.interview(model_columns(instance, INTERVIEW_COLUMNS))
+        data["rounds"] = interview_rounds(instance.pk, rendering)
         return data
 
 

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from interview_coordinator.dashboard import dashboard_stats
 from interview_coordinator.serializers.dashboard import DashboardStatsSerializer
+from interview_coordinator.timezones import request_timezone
 from interview_coordinator.views.base import PackageViewMixin
 
 
@@ -21,4 +22,6 @@ class DashboardStatsView(PackageViewMixin, APIView):
     """Totals, rates, short lists and trends of the requesting user's job search."""
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(DashboardStatsSerializer(dashboard_stats(request.user)).data)
+        # Read once: the statistics' "today" and the printed datetimes share it.
+        stats = dashboard_stats(request.user, zone=request_timezone(request))
+        return Response(DashboardStatsSerializer(stats, context={"request": request}).data)

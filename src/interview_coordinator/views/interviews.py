@@ -5,7 +5,9 @@
   that case is told apart (one ``exists()`` on the 404 path only) to log it.
 - Reads: lists are one ``.values_list()`` query (plus ``COUNT`` when paginated)
   reshaped by ``rows.Rendering``, so their cost does not include a
-  serializer field per cell or a query per row.
+  serializer field per cell or a query per row. Every query of a user's rows
+  reads the owner's timezone along (``timezones.OWNER_TIMEZONE``), so that
+  printing the rows in it costs no query of its own.
 - Writes run in one transaction together with the rules of ``pipeline`` and
   whatever the ``post_save`` signals plan, so a failure leaves nothing behind.
 """
@@ -27,12 +29,18 @@ from interview_coordinator.ids import ID_PATTERN
 from interview_coordinator.models import Interview, InterviewRound
 from interview_coordinator.pagination import ArrayOrPagePagination
 from interview_coordinator.pipeline import check_interview_cap, check_round_cap
-from interview_coordinator.rows import ROUND_ORDER, Rendering
+from interview_coordinator.rows import ROUND_ORDER, Rendering, interview_values, round_values
 from interview_coordinator.security import log_event
 from interview_coordinator.serializers.interviews import (
     InterviewListSerializer,
     InterviewRoundSerializer,
     InterviewSerializer,
+)
+from interview_coordinator.timezones import (
+    OWNER_TIMEZONE,
+    remember_timezone,
+    timezone_name_of,
+    zone_named,
 )
 from interview_coordinator.views.base import PackageViewMixin
 
@@ -55,10 +63,20 @@ class OwnedRowsViewSet(PackageViewMixin, viewsets.ModelViewSet[ModelT], Generic[
 
     def get_object(self) -> ModelT:
         try:
-            return super().get_object()
+            instance = super().get_object()
         except Http404:
             self.log_if_foreign()
             raise
+        # Read along with the row: the serializer's fields and rendering use it.
+        remember_timezone(self.request, zone_named(getattr(instance, OWNER_TIMEZONE)))
+        return instance
+
+    def owned(self, queryset: QuerySet[ModelT]) -> QuerySet[ModelT]:
+        """``queryset`` with the requesting user's timezone name read along with each row."""
+        annotated: QuerySet[ModelT] = queryset.annotate(
+            **{OWNER_TIMEZONE: timezone_name_of(self.request.user.pk)}
+        )
+        return annotated
 
     def log_if_foreign(self) -> None:
         """Log a request for another user's row; the response stays the plain 404."""
@@ -92,18 +110,16 @@ class InterviewViewSet(OwnedRowsViewSet[Interview]):
         return InterviewListSerializer if self.action == "list" else InterviewSerializer
 
     def get_queryset(self) -> QuerySet[Interview]:
-        own: QuerySet[Interview] = Interview.objects.filter(user_id=self.request.user.pk).order_by(
-            "-created_at", "-id"
-        )
-        return own
+        own = Interview.objects.filter(user_id=self.request.user.pk)
+        return self.owned(own.order_by("-created_at", "-id"))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        rendering = Rendering()
-        rows = rendering.interview_values(self.filter_queryset(self.get_queryset()))
+        rows = interview_values(self.filter_queryset(self.get_queryset()))
         page = self.paginate_queryset(rows)
         if page is not None:
-            return self.get_paginated_response(rendering.interviews(page))
-        return Response(rendering.interviews(rows))
+            return self.get_paginated_response(Rendering.of_rows(page).interviews(page))
+        everything = list(rows)
+        return Response(Rendering.of_rows(everything).interviews(everything))
 
     def perform_create(self, serializer: serializers.BaseSerializer[Interview]) -> None:
         with transaction.atomic():
@@ -118,18 +134,16 @@ class InterviewRoundViewSet(OwnedRowsViewSet[InterviewRound]):
     filterset_class = InterviewRoundFilter
 
     def get_queryset(self) -> QuerySet[InterviewRound]:
-        own: QuerySet[InterviewRound] = InterviewRound.objects.filter(
-            interview__user_id=self.request.user.pk
-        ).order_by(*ROUND_ORDER)
-        return own
+        own = InterviewRound.objects.filter(interview__user_id=self.request.user.pk)
+        return self.owned(own.order_by(*ROUND_ORDER))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        rendering = Rendering()
-        rows = rendering.round_values(self.filter_queryset(self.get_queryset()))
+        rows = round_values(self.filter_queryset(self.get_queryset()))
         page = self.paginate_queryset(rows)
         if page is not None:
-            return self.get_paginated_response(rendering.rounds(page))
-        return Response(rendering.rounds(rows))
+            return self.get_paginated_response(Rendering.of_rows(page).rounds(page))
+        everything = list(rows)
+        return Response(Rendering.of_rows(everything).rounds(everything))
 
     def perform_create(self, serializer: serializers.BaseSerializer[InterviewRound]) -> None:
         with transaction.atomic():

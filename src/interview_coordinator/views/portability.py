@@ -5,10 +5,8 @@ from __future__ import annotations
 import codecs
 from collections.abc import Mapping, Sequence
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.http import StreamingHttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -27,7 +25,7 @@ from interview_coordinator.portability.csv_export import CONTENT_TYPE, csv_lines
 from interview_coordinator.portability.csv_import import IMPORT_ACTIONS, import_csv
 from interview_coordinator.portability.full_export import user_export
 from interview_coordinator.renderers import CSVRenderer
-from interview_coordinator.serializers.fields import request_user_timezone
+from interview_coordinator.timezones import request_timezone
 from interview_coordinator.views.base import PackageJSONRenderer, PackageViewMixin
 
 UPLOAD_FIELD = "file"
@@ -85,14 +83,6 @@ IMPORT_REPORT_SCHEMA = _object(
 )
 
 
-def user_zone(request: Request) -> ZoneInfo:
-    """The user's timezone for the export's datetimes; the site's if the stored one is unknown."""
-    try:
-        return request_user_timezone(request)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(str(timezone.get_current_timezone()))
-
-
 @extend_schema(
     responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="UTF-8 CSV")},
     tags=["interviews"],
@@ -105,7 +95,7 @@ class InterviewExportView(PackageViewMixin, APIView):
     def get(self, request: Request) -> StreamingHttpResponse:
         interviews = Interview.objects.filter(user_id=request.user.pk)
         response = StreamingHttpResponse(
-            csv_lines(interviews, user_zone(request)), content_type=CONTENT_TYPE
+            csv_lines(interviews, request_timezone(request)), content_type=CONTENT_TYPE
         )
         response["Content-Disposition"] = 'attachment; filename="interviews.csv"'
         response["Cache-Control"] = "private, no-store"
