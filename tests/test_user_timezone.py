@@ -93,6 +93,15 @@ class TestDatetimesGoOutInTheUsersTimezone:
 
         assert upcoming["interview_date"] == moment.astimezone(ZoneInfo(NEW_YORK)).isoformat()
 
+    def test_the_calendar_feed_settings(self, auth_client, user):
+        set_timezone(user, NEW_YORK)
+
+        issued = auth_client.post("/api/profile/calendar/").json()["issued_at"]
+        read = auth_client.get("/api/profile/calendar/").json()["issued_at"]
+
+        assert issued == read
+        assert offset_of(issued) == timezone.now().astimezone(ZoneInfo(NEW_YORK)).utcoffset()
+
     def test_a_user_in_utc_still_reads_z(self, auth_client, user):
         set_timezone(user, "UTC")
         moment = in_a_week_at(15, 30)

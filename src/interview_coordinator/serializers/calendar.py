@@ -7,6 +7,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from interview_coordinator.serializers.fields import ShownDateTimeField
+
 
 class CalendarFeedSerializer(serializers.Serializer[dict[str, Any]]):
     enabled = serializers.BooleanField(read_only=True)
@@ -18,4 +20,6 @@ class CalendarFeedSerializer(serializers.Serializer[dict[str, Any]]):
             "since only a hash of its token is stored."
         ),
     )
-    issued_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    issued_at = ShownDateTimeField(
+        read_only=True, allow_null=True, help_text=_("In the user's timezone.")
+    )

@@ -128,5 +128,6 @@ class CalendarSettingsView(PackageViewMixin, APIView):
                 "enabled": feed is not None,
                 "url": url,
                 "issued_at": feed.created_at if feed is not None else None,
-            }
+            },
+            context={"request": self.request},
         ).data
