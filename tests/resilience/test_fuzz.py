@@ -5,6 +5,9 @@ Schemathesis generates requests from the schema the example project serves
 authenticated user, and checks that no answer is a server error, that every
 status code is documented and that every response body matches its schema.
 The number of examples per operation is fixed so that the run stays bounded.
+The fuzzed server has its own rate limits, far above the production ones:
+with those, most examples of the credential endpoints (all sent from one
+address) would answer 429 and test nothing.
 """
 
 import pytest
@@ -16,11 +19,37 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.servers import ExampleProject
+
+from .client import call
+
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 EXAMPLES_PER_OPERATION = 30
 PACKAGE_PATHS = r"^/api/(interviews|profile|auth)/"
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
+
+
+@pytest.fixture
+def example_project(database, throwaway_redis, tmp_path):
+    """The example project, as the suite's fixture starts it, with the fuzz test's own limits."""
+    project = ExampleProject(
+        database,
+        throwaway_redis.url,
+        tmp_path / "server.log",
+        AUTH_RATE="100000/m",
+        LOGIN_ACCOUNT_RATE="100000/m",
+        PASSWORD_RESET_RATE="100000/m",
+    )
+    project.start()
+    yield project
+    project.stop()
+
+
+def test_the_fuzzed_server_has_its_own_limits(example_project):
+    # Fifty failed logins from one address: none is refused by a rate limit.
+    statuses = {call_login(example_project.base_url, f"nobody{i}").status for i in range(50)}
+    assert statuses == {400}
 
 
 @pytest.fixture
@@ -37,6 +66,10 @@ def package_operations(example_project):
     ]
     assert operations, "the schema lists none of the package's operations"
     return operations
+
+
+def call_login(base_url, name):
+    return call("POST", f"{base_url}/api/auth/login/", {"username": name, "password": "x"})
 
 
 def fuzz(operation, base_url, token):

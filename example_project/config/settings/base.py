@@ -155,6 +155,12 @@ REST_AUTH = {
 
 INTERVIEW_COORDINATOR = {
     "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
+    # The package's defaults unless the environment names other rates.
+    **{
+        name: os.environ[name]
+        for name in ("AUTH_RATE", "LOGIN_ACCOUNT_RATE", "PASSWORD_RESET_RATE")
+        if os.environ.get(name)
+    },
 }
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
