@@ -5,6 +5,9 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+# The suite's Celery app (eager), loaded as a host's project loads its own.
+import tests.celery_app  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache():

@@ -59,6 +59,7 @@ def test_login_fails_closed_with_a_clear_503(api_client, user, limits_on_throwaw
 
     assert response.status_code == 503
     assert response["Content-Type"] == "application/json"
+    assert int(response["Retry-After"]) > 0
     assert "rate limiter cannot be reached" in response.json()["detail"]
     (record,) = [r for r in caplog.records if getattr(r, "event", "") == "ratelimit_unavailable"]
     assert record.fail_open is False

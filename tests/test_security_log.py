@@ -4,6 +4,7 @@ import logging
 
 import pytest
 from django.urls import reverse
+from rest_framework_simplejwt.tokens import RefreshToken
 
 pytestmark = pytest.mark.django_db
 
@@ -115,10 +116,9 @@ def test_rate_limiting_is_logged(api_client, events):
     assert 1 <= record.retry_after <= 3600
 
 
-def test_password_change_and_reset_are_logged(user, client_for, api_client, events):
-    client = client_for(user)
+def test_password_change_and_reset_are_logged(user, client_for, api_client, events, mailoutbox):
     post(
-        client,
+        client_for(user),
         "rest_password_change",
         {
             "old_password": PASSWORD,
@@ -126,11 +126,23 @@ def test_password_change_and_reset_are_logged(user, client_for, api_client, even
             "new_password2": "An0ther-good-one",
         },
     )
+    post(api_client, "token_refresh", {"refresh": str(RefreshToken.for_user(user))})
     post(api_client, "rest_password_reset", {"email": "alice@example.com"})
+    fields = dict(line.split(": ", 1) for line in mailoutbox[0].body.splitlines() if ": " in line)
+    new = "Brand-new-pass-9"
+    confirm = {"uid": fields["uid"], "token": fields["token"]}
+    post(
+        api_client,
+        "rest_password_reset_confirm",
+        {**confirm, "new_password1": new, "new_password2": new},
+    )
 
     records = events()
     assert only(records, "password_change").user_id == user.pk
     assert only(records, "password_reset_requested").user_id is None
+    reset = only(records, "password_reset")
+    assert reset.user_id == user.pk
+    assert reset.revoked_tokens == 1
 
 
 def test_forwarded_for_is_not_the_logged_address_without_trusted_proxies(api_client, events):
