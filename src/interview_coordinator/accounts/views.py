@@ -18,6 +18,7 @@ from dj_rest_auth.serializers import JWTSerializer
 from dj_rest_auth.utils import jwt_encode
 from django.contrib.auth import logout as django_logout
 from django.contrib.auth.signals import user_logged_in
+from django.middleware.csrf import get_token
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -97,7 +98,7 @@ def has_session_login(request: Request) -> bool:
 class LoginView(CredentialsView, rest_auth.LoginView):  # type: ignore[misc]
     """Sign in with a username or an email and a password: ``{access, refresh, user}``."""
 
-    serializer_class = LoginSerializer
+    serializer_class: Any = LoginSerializer
     ratelimit_scope = "login"
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -119,9 +120,16 @@ class LoginView(CredentialsView, rest_auth.LoginView):  # type: ignore[misc]
             # django's login() sends it otherwise; it records last_login.
             user_logged_in.send(sender=type(self.user), request=self.request, user=self.user)
 
+    def get_response(self) -> Response:
+        if rest_auth_settings.JWT_AUTH_COOKIE:
+            # The cookie mode checks CSRF: give the front end the token to send back.
+            get_token(self.request._request)
+        response: Response = super().get_response()
+        return response
+
 
 @extend_schema(responses={201: JWTSerializer})
-class RegisterView(CredentialsView, rest_auth.LoginView):  # type: ignore[misc]
+class RegisterView(LoginView):
     """Create an account; answers as login does (dj-rest-auth's, without django-allauth)."""
 
     serializer_class = RegisterSerializer

@@ -1,0 +1,111 @@
+"""dj-rest-auth's HttpOnly cookie mode, exactly as docs/auth.md shows it to a host.
+
+Both tokens live in HttpOnly cookies that JavaScript cannot read; requests
+authenticated by the access cookie must carry the CSRF token.
+"""
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct-horse-battery"
+
+# The settings of docs/auth.md's cookie-mode example.
+REST_AUTH = {
+    "USE_JWT": True,
+    "TOKEN_MODEL": None,
+    "SESSION_LOGIN": False,
+    "JWT_AUTH_COOKIE": "ic-access",
+    "JWT_AUTH_REFRESH_COOKIE": "ic-refresh",
+    "JWT_AUTH_REFRESH_COOKIE_PATH": "/api/auth/",
+    "JWT_AUTH_HTTPONLY": True,
+    "JWT_AUTH_SECURE": True,
+    "JWT_AUTH_SAMESITE": "Lax",
+    "JWT_AUTH_COOKIE_USE_CSRF": True,
+}
+INTERVIEW_COORDINATOR = {
+    "AUTHENTICATION_CLASSES": [
+        "dj_rest_auth.jwt_auth.JWTCookieAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+}
+
+
+@pytest.fixture
+def browser(user):
+    with override_settings(REST_AUTH=REST_AUTH, INTERVIEW_COORDINATOR=INTERVIEW_COORDINATOR):
+        yield APIClient(enforce_csrf_checks=True)
+
+
+def url(name):
+    return reverse(f"interview_coordinator:{name}")
+
+
+def sign_in(browser):
+    return browser.post(url("rest_login"), {"username": "alice", "password": PASSWORD}, secure=True)
+
+
+def test_login_puts_both_tokens_in_httponly_cookies(browser):
+    response = sign_in(browser)
+
+    assert response.status_code == 200, response.data
+    assert response.data["refresh"] == ""
+    for name in ("ic-access", "ic-refresh"):
+        assert response.cookies[name]["httponly"]
+        assert response.cookies[name]["secure"]
+    assert response.cookies["ic-refresh"]["path"] == "/api/auth/"
+    assert response.cookies["csrftoken"].value
+
+
+def test_the_access_cookie_authenticates_reads(browser):
+    sign_in(browser)
+
+    response = browser.get(url("interview-list"), secure=True)
+
+    assert response.status_code == 200
+
+
+def test_writes_need_the_csrf_token(browser):
+    sign_in(browser)
+    body = {"company_name": "Acme", "position": "Engineer"}
+
+    refused = browser.post(url("interview-list"), body, format="json", secure=True)
+    token = browser.cookies["csrftoken"].value
+    accepted = browser.post(
+        url("interview-list"),
+        body,
+        format="json",
+        secure=True,
+        HTTP_X_CSRFTOKEN=token,
+        HTTP_ORIGIN="https://testserver",  # a browser sends it with HTTPS requests
+    )
+
+    assert refused.status_code == 403
+    assert "CSRF" in refused.data["detail"]
+    assert accepted.status_code == 201, accepted.data
+
+
+def test_refresh_reads_and_rotates_the_refresh_cookie(browser):
+    first = sign_in(browser).cookies["ic-refresh"].value
+
+    response = browser.post(url("token_refresh"), {}, format="json", secure=True)
+
+    assert response.status_code == 200, response.data
+    assert "refresh" not in response.data
+    assert response.cookies["ic-refresh"].value not in {"", first}
+    assert browser.get(url("interview-list"), secure=True).status_code == 200
+
+
+def test_logout_revokes_the_refresh_cookie_and_clears_both(browser):
+    refresh = sign_in(browser).cookies["ic-refresh"].value
+
+    response = browser.post(url("rest_logout"), {}, format="json", secure=True)
+
+    assert response.status_code == 200
+    assert response.data == {"detail": "Successfully logged out."}
+    assert response.cookies["ic-access"].value == response.cookies["ic-refresh"].value == ""
+    again = APIClient().post(url("token_refresh"), {"refresh": refresh}, format="json")
+    assert again.status_code == 401
