@@ -156,3 +156,22 @@ class TestResetEmailsGoThroughCelery:
         assert response.status_code == 503, response.data
         assert int(response["Retry-After"]) > 0
         assert mailoutbox == []
+
+
+class TestEnumerationPolicy:
+    """docs/auth.md: only registration tells whether an account exists."""
+
+    def test_an_unknown_name_is_locked_like_an_account(self, user):
+        answers = {}
+        for name in ("alice", "ghost"):
+            for i in range(5):
+                login(APIClient(REMOTE_ADDR=f"10.9.{i}.1"), "wrong-guess-1", username=name)
+            answers[name] = login(APIClient(REMOTE_ADDR="10.9.9.9"), "x", username=name)
+
+        assert answers["alice"].status_code == answers["ghost"].status_code == 429
+        assert "for this account" in answers["ghost"].data["detail"]
+
+    def test_registration_says_when_a_name_is_taken(self, api_client, user):
+        response = register(api_client, "Alice", "new@example.com")
+
+        assert response.data == {"username": ["A user with that username already exists."]}
