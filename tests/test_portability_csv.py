@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from interview_coordinator.models import Interview, Profile
+from interview_coordinator.models import Interview, Profile, ReminderDelivery
 from tests.factories import InterviewFactory
 
 pytestmark = pytest.mark.django_db
@@ -128,6 +128,37 @@ class TestImport:
         assert response.status_code == 200, response.content
         assert response.json()["summary"]["unchanged"] == 2
         assert Interview.objects.filter(user=user).count() == 2
+
+    @pytest.mark.parametrize("count", [5, 200])
+    def test_a_dry_run_costs_constant_queries(
+        self, auth_client, user, count, django_assert_max_num_queries
+    ):
+        Profile.objects.for_user(user)
+        Interview.objects.bulk_create(
+            InterviewFactory.build(
+                user=user, company_name=f"C{i}", position="E", application_date=date(2026, 11, 1)
+            )
+            for i in range(count)
+        )
+        text = "company_name,position,application_date\n" + "".join(
+            f"C{i},E,2026-11-01\nN{i},E,2026-11-01\n" for i in range(count)
+        )
+        with django_assert_max_num_queries(3):
+            response = upload(auth_client, text)
+        summary = response.json()["summary"]
+        assert (summary["create"], summary["unchanged"]) == (count, count)
+
+    def test_a_commit_plans_the_reminders_of_every_imported_moment(self, auth_client, user):
+        start = timezone.now().replace(microsecond=0) + timedelta(days=3)
+        moments = [start + timedelta(hours=n) for n in range(5)]
+        text = "company_name,position,interview_date,interview_stage\n" + "".join(
+            f"C{n},E,{moment.isoformat()},{'Phone Screening' if n % 2 else 'applied'}\n"
+            for n, moment in enumerate(moments)
+        )
+        response = upload(auth_client, text, commit=True)
+        assert response.status_code == 200, response.content
+        planned = ReminderDelivery.objects.filter(interview__user=user)
+        assert sorted(planned.values_list("moment", flat=True)) == moments
 
     def test_a_matching_row_updates_the_existing_application(self, auth_client, user):
         existing = InterviewFactory(

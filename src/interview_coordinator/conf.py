@@ -84,7 +84,7 @@ DEFAULTS: dict[str, Any] = {
     "CALENDAR_FEED_RATE": "60/h",
     # CSV import: the largest file in bytes (413 above) and the most rows (400 above).
     "IMPORT_MAX_BYTES": 2_000_000,
-    "IMPORT_MAX_ROWS": 2000,
+    "IMPORT_MAX_ROWS": 1000,
 }
 
 # Settings holding dotted paths, resolved to objects on access.

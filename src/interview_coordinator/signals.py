@@ -9,6 +9,9 @@ related rows may not be loaded yet.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +24,38 @@ from interview_coordinator.models import Interview, InterviewRound, Profile
 from interview_coordinator.pipeline import keep_rounds_in_step
 from interview_coordinator.reminders.planning import plan
 
+# Users whose planning waits for the end of a bulk write (None: plan at once).
+_deferred_plans: ContextVar[set[Any] | None] = ContextVar(
+    "interview_coordinator_deferred_plans", default=None
+)
+
+
+@contextmanager
+def planning_deferred() -> Iterator[None]:
+    """Plan each user a bulk write touched once, at its end, rather than after every row.
+
+    A CSV import of thousands of rows would otherwise re-plan after each
+    save. The plan runs inside the caller's transaction, so the writes and
+    their reminders still commit together; after an exception nothing is
+    planned (the transaction rolls back anyway).
+    """
+    users: set[Any] = set()
+    token = _deferred_plans.set(users)
+    try:
+        yield
+    finally:
+        _deferred_plans.reset(token)
+    for user_id in users:
+        plan(user_id)
+
+
+def plan_or_defer(user_id: Any, interview_id: int) -> None:
+    deferred = _deferred_plans.get()
+    if deferred is None:
+        plan(user_id, interview_id=interview_id)
+    else:
+        deferred.add(user_id)
+
 
 @receiver(post_save, sender=Interview, dispatch_uid="interview_coordinator.plan_interview")
 def plan_interview(
@@ -30,7 +65,7 @@ def plan_interview(
         return
     # The rounds first: planning reads their dates.
     keep_rounds_in_step(instance)
-    plan(instance.user_id, interview_id=instance.pk)
+    plan_or_defer(instance.user_id, instance.pk)
 
 
 @receiver(post_save, sender=InterviewRound, dispatch_uid="interview_coordinator.plan_round")
@@ -39,13 +74,13 @@ def plan_round(
 ) -> None:
     if raw:
         return
-    plan(instance.interview.user_id, interview_id=instance.interview_id)
+    plan_or_defer(instance.interview.user_id, instance.interview_id)
     left = instance.loaded_interview_id
     if left is not None and left != instance.interview_id:
         # Moved: the interview it left loses the reminder of this moment.
         owner = Interview.objects.filter(pk=left).values_list("user_id", flat=True).first()
         if owner is not None:
-            plan(owner, interview_id=left)
+            plan_or_defer(owner, left)
     instance.loaded_interview_id = instance.interview_id
 
 

@@ -29,6 +29,7 @@ from interview_coordinator.models import Interview
 from interview_coordinator.portability.columns import CHOICES, FIELDS, restore
 from interview_coordinator.sanitize import remove_control_characters
 from interview_coordinator.serializers.interviews import InterviewSerializer
+from interview_coordinator.signals import planning_deferred
 
 # Optional fields an empty cell sets to null (the others keep their default).
 NULLABLE = frozenset({"interview_date", "interview_type", "status", "location"})
@@ -190,16 +191,18 @@ def plan_import(text: str, request: Request) -> ImportPlan:
         )
     fields, ignored = column_map(table.headers or [])
     user = request.user
-    existing = {
+    # One read of the user's applications (bounded by the cap), keyed as rows are.
+    existing: dict[Key | None, Interview] = {
         match_key(
-            {"company_name": company, "position": position, "application_date": applied},
-            applied,
-        ): pk
-        for pk, company, position, applied in Interview.objects.filter(user_id=user.pk).values_list(
-            "pk", "company_name", "position", "application_date"
-        )
+            {
+                "company_name": interview.company_name,
+                "position": interview.position,
+                "application_date": interview.application_date,
+            },
+            interview.application_date,
+        ): interview
+        for interview in Interview.objects.filter(user_id=user.pk)
     }
-    instances: dict[int, Interview] = {}
     today = InterviewSerializer(context={"request": request}).creation_day()
     seen: dict[Key, int] = {}
     results = []
@@ -211,12 +214,11 @@ def plan_import(text: str, request: Request) -> ImportPlan:
             message = _("The same application as row %(row)d; skipped.") % {"row": seen[key]}
             results.append(RowResult(number, "duplicate", errors={NON_FIELD: [message]}))
             continue
-        pk = existing.get(key) if key is not None else None
-        if pk is not None:
-            if pk not in instances:
-                instances[pk] = Interview.objects.get(pk=pk)
+        instance = existing.get(key) if key is not None else None
+        pk = instance.pk if instance is not None else None
+        if instance is not None:
             serializer = InterviewSerializer(
-                instances[pk], data=data, partial=True, context={"request": request}
+                instance, data=data, partial=True, context={"request": request}
             )
         else:
             serializer = InterviewSerializer(data=data, context={"request": request})
@@ -227,7 +229,7 @@ def plan_import(text: str, request: Request) -> ImportPlan:
             seen[key] = number
         if pk is None:
             results.append(RowResult(number, "create", serializer=serializer))
-        elif is_unchanged(instances[pk], serializer.validated_data):
+        elif instance is not None and is_unchanged(instance, serializer.validated_data):
             results.append(RowResult(number, "unchanged", id=pk))
         else:
             results.append(RowResult(number, "update", id=pk, serializer=serializer))
@@ -258,7 +260,8 @@ def import_csv(text: str, request: Request, *, commit: bool) -> ImportPlan:
     """Plan the import and, with ``commit`` and no refused row, apply it in one transaction.
 
     The user's row is locked first, so a concurrent import or create cannot
-    overshoot the cap between the check and the writes.
+    overshoot the cap between the check and the writes. Reminders are
+    planned once for the whole import, not after every row.
     """
     if not commit:
         return plan_import(text, request)
@@ -269,12 +272,13 @@ def import_csv(text: str, request: Request, *, commit: bool) -> ImportPlan:
         plan = plan_import(text, request)
         if plan.has_errors:
             return plan
-        for result in plan.rows:
-            if result.serializer is None:
-                continue
-            if result.action == "create":
-                result.id = result.serializer.save(user=request.user).pk
-            else:
-                result.serializer.save()
+        with planning_deferred():
+            for result in plan.rows:
+                if result.serializer is None:
+                    continue
+                if result.action == "create":
+                    result.id = result.serializer.save(user=request.user).pk
+                else:
+                    result.serializer.save()
         plan.committed = True
     return plan
