@@ -2,8 +2,9 @@
 """The newcomer's two commands, and the quality gates CI runs.
 
     python3 dev.py demo     run the example project with a demo account
-    python3 dev.py test     run the whole test suite against PostgreSQL
-    python3 dev.py check    lint, format, types, migrations, the suite on SQLite
+                            (--new-password: new demo credentials; --port N)
+    python3 dev.py test     run the whole test suite against PostgreSQL and Redis
+    python3 dev.py check    lint, format, types, migrations, the suite on SQLite (needs Redis)
 
 Each creates (or reuses) the virtualenv in .venv, installs what it needs into
 it, and is safe to run again. Only the standard library is used here, so it
@@ -12,6 +13,7 @@ runs with any Python >= 3.10 before anything is installed.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
 import signal
@@ -75,16 +77,28 @@ def require_service(name: str, host: str, port: int, hint: str) -> None:
         sys.exit(f"{name} is not reachable at {host}:{port}. {hint}")
 
 
+def require_redis() -> None:
+    """The suite keeps rate-limit counters in Redis, on SQLite as on PostgreSQL."""
+    require_service(
+        "Redis",
+        "127.0.0.1",
+        6379,
+        "The tests need it, also on SQLite: start one with "
+        "`redis-server --bind 127.0.0.1 --port 6379 --save '' --daemonize yes`.",
+    )
+
+
 def test(args: list[str]) -> None:
     ensure_venv("test")
     host = os.environ.get("DB_HOST", "127.0.0.1")
     port = int(os.environ.get("DB_PORT", "5432"))
     require_service("PostgreSQL", host, port, "Start it, or point DB_HOST/DB_PORT/DB_USER at one.")
-    require_service("Redis", "127.0.0.1", 6379, "Start redis-server on 127.0.0.1:6379.")
+    require_redis()
     run(PYTHON, "-m", "pytest", *args, env=venv_env())
 
 
 def check(args: list[str]) -> None:
+    require_redis()
     ensure_venv("dev")
     env = venv_env()
     run(PYTHON, "-m", "ruff", "check", ".", env=env)
@@ -98,20 +112,42 @@ def check(args: list[str]) -> None:
         env=venv_env(DB_ENGINE="sqlite"))  # fmt: skip
 
 
+def demo_options(args: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python3 dev.py demo",
+        description="Run the example project with the demo account, which keeps its "
+        "credentials from one run to the next.",
+    )
+    parser.add_argument(
+        "--new-password", action="store_true", help="give the demo account a new password"
+    )
+    parser.add_argument("--port", type=int, default=8000, help="port of the server (8000)")
+    return parser.parse_args(args)
+
+
 def demo(args: list[str]) -> None:
+    options = demo_options(args)
     ensure_venv("example")
     env = venv_env(DJANGO_SETTINGS_MODULE="config.settings.dev")
     manage = [PYTHON, "manage.py"]
+    address = f"127.0.0.1:{options.port}"
+    seed = ["seed_demo", "--base-url", f"http://{address}"]
+    if options.new_password:
+        seed.append("--new-password")
     run(*manage, "migrate", "--noinput", env=env, cwd=EXAMPLE)
-    run(*manage, "seed_demo", env=env, cwd=EXAMPLE)
+    run(*manage, *seed, env=env, cwd=EXAMPLE)
     processes = []
     if os.environ.get("CELERY_BROKER_URL"):
         celery = [BIN / "celery", "-A", "config", "worker", "--beat", "--loglevel", "INFO"]
         processes.append(subprocess.Popen([str(c) for c in celery], cwd=EXAMPLE, env=env))
     else:
-        print("No CELERY_BROKER_URL: tasks run in-process, emails print here.", flush=True)
+        print(
+            "No CELERY_BROKER_URL: tasks run in this process and emails print here; "
+            "reminders go out only with a broker (worker and beat start with it).",
+            flush=True,
+        )
     server = subprocess.Popen(
-        [str(PYTHON), "manage.py", "runserver", "127.0.0.1:8000", *args], cwd=EXAMPLE, env=env
+        [str(PYTHON), "manage.py", "runserver", address], cwd=EXAMPLE, env=env
     )
     processes.append(server)
     try:

@@ -86,15 +86,16 @@ class ThrowawayRedis:
         self.process = None
 
 
-def start_gunicorn(app, port, *, cwd, env, log_path, workers=1):
+def start_gunicorn(app, port, *, cwd, env, log_path, workers=1, executable=None):
     """Serve the WSGI app on 127.0.0.1:port with gunicorn, once it listens.
 
     gunicorn's own messages go to log_path, which a failure to start quotes.
+    ``executable`` is another virtualenv's gunicorn; by default, this one's.
     """
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             [
-                str(BIN / "gunicorn"),
+                str(executable or BIN / "gunicorn"),
                 app,
                 "--bind",
                 f"127.0.0.1:{port}",

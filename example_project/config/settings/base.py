@@ -94,19 +94,39 @@ else:
         }
     }
 
-# Rate-limit counters must be shared by every process: Redis when REDIS_URL
-# is given, a per-process cache otherwise (fine for the single-process demo;
-# the package's system check warns about it when DEBUG is off). Short socket
-# timeouts make a dead Redis fail fast: sign-in then answers 503 at once.
-REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+
+def shared_redis_url() -> str:
+    """The Redis that every process of the site reaches: REDIS_URL, else the broker's.
+
+    The original service's variables name no REDIS_URL, only CELERY_BROKER_URL;
+    when that broker is a Redis, the rate-limit counters live there too, so
+    that several processes share them. Django's keys are prefixed, so they
+    never meet Celery's.
+    """
+    redis_url = os.environ.get("REDIS_URL", "").strip()
+    if redis_url:
+        return redis_url
+    broker_url = os.environ.get("CELERY_BROKER_URL", "").strip()
+    if broker_url.startswith(("redis://", "rediss://")):
+        return broker_url
+    return ""
+
+
+def redis_cache(location: str) -> dict[str, object]:
+    # Short socket timeouts make a dead Redis fail fast: sign-in then answers 503 at once.
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": location,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
+
+
+# Rate-limit counters must be shared by every process: in Redis whenever there
+# is one, in a per-process cache otherwise (fine for the single-process demo;
+# the package's system check warns about it when DEBUG is off).
+REDIS_URL = shared_redis_url()
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -119,6 +139,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Where `manage.py seed_demo` keeps the demo account's password between runs.
+DEMO_PASSWORD_FILE = Path(os.environ.get("DEMO_PASSWORD_FILE") or BASE_DIR / ".demo-password")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
@@ -194,11 +217,15 @@ EMAIL_BACKEND = (
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "interviews@localhost")
 
+# Server errors (django.request, with their traceback) and the package's own
+# messages go to the console, whatever DEBUG says: Django's default sends
+# request errors only to ADMINS by email once DEBUG is off.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "interview_coordinator": {"handlers": ["console"], "level": "INFO"},
     },
 }

@@ -2,8 +2,8 @@
 
 ``python manage.py check --deploy`` reports nothing on these settings (the
 test suite asserts it). Required: SECRET_KEY, ALLOWED_HOSTS, DB_NAME and
-REDIS_URL; the process refuses to start without them rather than run with
-insecure or per-process fallbacks.
+a Redis (REDIS_URL, or a redis:// CELERY_BROKER_URL); the process refuses to
+start without them rather than run with insecure or per-process fallbacks.
 """
 
 import os
@@ -11,7 +11,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env_bool, env_list
+from .base import DATABASES, REDIS_URL, env_bool, env_list
 
 
 def required(name: str) -> str:
@@ -31,16 +31,14 @@ required("DB_NAME")
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DB_CONN_MAX_AGE", "60"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
-# Rate limits must hold across every worker process: a shared Redis cache,
-# with short socket timeouts so that a lost Redis fails fast instead of
-# holding requests.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": required("REDIS_URL"),
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-    }
-}
+# Rate limits must hold across every worker process: base.py keeps them in
+# Redis (REDIS_URL, or the Redis of CELERY_BROKER_URL) whenever there is one,
+# and production refuses the per-process fallback.
+if not REDIS_URL:
+    raise ImproperlyConfigured(
+        "The environment variable REDIS_URL (or a redis:// CELERY_BROKER_URL) is required "
+        "in production: rate limits must be shared by every process."
+    )
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 # Trust X-Forwarded-Proto only when the deployment says a proxy sets it:

@@ -1,8 +1,15 @@
-"""Create (or refresh) the demo account with sample data and print its credentials."""
+"""Create (or refresh) the demo account with sample data and print its credentials.
+
+The password is kept in ``settings.DEMO_PASSWORD_FILE`` (beside the project,
+ignored by git), so every run prints, and keeps, the same credentials until
+``--new-password`` or ``--password`` asks for others.
+"""
 
 import secrets
 from datetime import timedelta
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -24,30 +31,66 @@ class Command(BaseCommand):
     help = "Create the demo account (username 'demo') with sample interviews."
 
     def add_arguments(self, parser):
-        parser.add_argument("--password", help="Password to set (random when omitted).")
+        parser.add_argument("--password", help="Password to set and keep from now on.")
+        parser.add_argument(
+            "--new-password",
+            action="store_true",
+            help="Replace the kept password with a new random one.",
+        )
+        parser.add_argument(
+            "--base-url",
+            default="http://127.0.0.1:8000",
+            help="Where the server listens, for the printed links.",
+        )
 
-    @transaction.atomic
     def handle(self, *args, **options):
-        password = options["password"] or secrets.token_urlsafe(12)
+        password = self._password(options)
+        with transaction.atomic():
+            user = self._account(password)
+        # Kept once the account has it: if anything failed before, the next
+        # run sets the kept password again.
+        self._keep(password)
+        base = options["base_url"].rstrip("/")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo account ready — username: {user.get_username()}  password: {password}\n"
+                "  (the same on every run; `python3 dev.py demo --new-password` makes a new one)\n"
+                f"  API:    {base}/api/\n"
+                f"  Docs:   {base}/api/docs/\n"
+                f"  Admin:  {base}/admin/ (same credentials; staff)"
+            )
+        )
+
+    def _password(self, options):
+        if options["password"]:
+            return options["password"]
+        path = Path(settings.DEMO_PASSWORD_FILE)
+        kept = path.read_text().strip() if path.exists() else ""
+        if kept and not options["new_password"]:
+            return kept
+        return secrets.token_urlsafe(12)
+
+    def _keep(self, password):
+        path = Path(settings.DEMO_PASSWORD_FILE)
+        if path.exists() and path.read_text().strip() == password:
+            return
+        path.write_text(password + "\n")
+        path.chmod(0o600)
+
+    def _account(self, password):
         user, created = get_user_model().objects.get_or_create(
             username="demo", defaults={"email": "demo@example.com"}
         )
-        user.set_password(password)
+        # Hashing again would sign out the admin sessions of an unchanged password.
+        if created or not user.check_password(password):
+            user.set_password(password)
+        user.is_staff = True
+        user.is_superuser = True
         user.save()
         Profile.objects.for_user(user)
         if created or not Interview.objects.filter(user=user).exists():
             self._create_samples(user)
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo account ready — username: demo  password: {password}\n"
-                "  API:    http://127.0.0.1:8000/api/\n"
-                "  Docs:   http://127.0.0.1:8000/api/docs/\n"
-                "  Admin:  http://127.0.0.1:8000/admin/ (same credentials; staff)"
-            )
-        )
-        user.is_staff = True
-        user.is_superuser = True
-        user.save(update_fields=["is_staff", "is_superuser"])
+        return user
 
     def _create_samples(self, user):
         now = timezone.now()
