@@ -103,3 +103,49 @@ def test_missing_django_filters_is_an_error(settings):
 
     assert [m.id for m in messages] == ["interview_coordinator.E002"]
     assert "django_filters" in messages[0].msg
+
+
+@pytest.fixture
+def host_celery_app(monkeypatch):
+    """A Celery app made as a host makes it, from Django settings; the suite's again after."""
+    from celery import Celery
+
+    from tests.celery_app import app as suite_app
+
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    app = Celery("host")
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    yield app
+    suite_app.set_current()
+
+
+@override_settings(CELERY_BROKER_URL=None, CELERY_TASK_ALWAYS_EAGER=False)
+def test_no_celery_broker_warns(host_celery_app):
+    with pytest.raises(SystemCheckError, match=r"interview_coordinator\.W003") as raised:
+        call_command("check", fail_level="WARNING")
+    assert "send_due_reminders" in str(raised.value)
+
+
+def test_no_celery_app_at_all_warns(monkeypatch):
+    """A host that never made a Celery app gets Celery's default one, with no broker."""
+    from celery import Celery
+
+    from interview_coordinator.checks import check_celery_broker
+    from tests.celery_app import app as suite_app
+
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    Celery("default")
+    try:
+        assert [m.id for m in check_celery_broker(None)] == ["interview_coordinator.W003"]
+    finally:
+        suite_app.set_current()
+
+
+@override_settings(CELERY_BROKER_URL="redis://127.0.0.1:6379/0", CELERY_TASK_ALWAYS_EAGER=False)
+def test_a_celery_broker_is_enough(host_celery_app):
+    call_command("check", fail_level="WARNING")
+
+
+@override_settings(CELERY_BROKER_URL=None, CELERY_TASK_ALWAYS_EAGER=True)
+def test_tasks_run_eagerly_need_no_broker(host_celery_app):
+    call_command("check", fail_level="WARNING")

@@ -1,13 +1,19 @@
-"""The package works in someone else's project, installed from its wheel.
+"""The package works in someone else's project, installed from its wheel, as the README says.
 
 Builds the wheel, installs it into a brand-new virtualenv, creates a project
-with ``django-admin startproject``, adds the apps and one ``include()``, runs
-``migrate`` on a fresh PostgreSQL database and ``check``, then calls the API
-over HTTP. This is how every feature is known to ship.
+with ``django-admin startproject``, then follows the README's "Embed it in
+your project" section literally: its fenced blocks are read from README.md
+itself, the ``# settings.py`` and ``# urls.py`` blocks appended to those
+files and the shell lines run (``pip install`` of the package installs the
+wheel). Only the database (a fresh PostgreSQL one) and the console email
+backend are this test's own. Then the API is called over HTTP. This is how
+every feature is known to ship, and how the README is known to be right.
 """
 
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 import urllib.error
@@ -15,23 +21,20 @@ import urllib.request
 import venv
 import zipfile
 
+import django
 import pytest
 
 from tests.servers import ROOT, create_database, drop_database, free_port, pg_params, wait_for_port
 
 pytestmark = [pytest.mark.embedding, pytest.mark.timeout(900)]
 
+README_SECTION = "Embed it in your project"
+PACKAGE = "django-interview-coordinator"
+FENCE = re.compile(r"^```(\w+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+FRONT_END = "http://localhost:5173"
+
+# What the test adds of its own, before the README's blocks.
 SETTINGS_ADDITIONS = """
-INSTALLED_APPS += [
-    "rest_framework",
-    "rest_framework_simplejwt.token_blacklist",
-    "django_filters",
-    "interview_coordinator",
-    "interview_coordinator.accounts",
-]
-REST_AUTH = {{
-    "USE_JWT": True, "TOKEN_MODEL": None, "JWT_AUTH_HTTPONLY": False, "SESSION_LOGIN": False
-}}
 DATABASES = {{
     "default": {{
         "ENGINE": "django.db.backends.postgresql",
@@ -42,17 +45,16 @@ DATABASES = {{
         "PORT": "{db_port}",
     }}
 }}
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 """
 
-URLS = """
-from django.contrib import admin
-from django.urls import include, path
 
-urlpatterns = [
-    path("admin/", admin.site.urls),
-    path("api/", include("interview_coordinator.urls")),
-]
-"""
+def readme_snippets():
+    """(language, text) of each fenced block of the README's embedding section, in order."""
+    text = (ROOT / "README.md").read_text()
+    start = text.index(f"\n## {README_SECTION}\n")
+    end = text.find("\n## ", start + 1)
+    return FENCE.findall(text[start : end if end != -1 else len(text)])
 
 
 @pytest.fixture(scope="module")
@@ -76,16 +78,13 @@ def fresh_database():
 
 @pytest.fixture(scope="module")
 def host_project(tmp_path_factory, wheel, fresh_database):
-    """A brand-new project in a fresh virtualenv with only the wheel installed."""
+    """A brand-new project in a fresh virtualenv, set up by the README's own blocks."""
     base = tmp_path_factory.mktemp("host")
     env_dir = base / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", str(wheel), "psycopg[binary]"],
-        check=True,
-        capture_output=True,
-    )
+    # An existing Django site, on the Django version under test.
+    pip(python, f"Django=={django.get_version()}", "psycopg[binary]")
     site = base / "site"
     site.mkdir()
     subprocess.run(
@@ -104,8 +103,48 @@ def host_project(tmp_path_factory, wheel, fresh_database):
                 db_port=params["port"],
             )
         )
-    (site / "hostsite" / "urls.py").write_text(URLS)
-    return python, site
+    project = HostProject(python, site)
+    for language, text in readme_snippets():
+        project.follow(language, text, wheel)
+    return project
+
+
+class HostProject:
+    """The host site, and the output of the commands the README had run in it."""
+
+    def __init__(self, python, site):
+        self.python = python
+        self.site = site
+        self.outputs = {}
+
+    def follow(self, language, text, wheel):
+        if language == "python":
+            target, _, _ = text.partition("\n")
+            files = {"# settings.py": "settings.py", "# urls.py": "urls.py"}
+            assert target in files, f"README block for an unknown file: {target!r}"
+            with (self.site / "hostsite" / files[target]).open("a") as file:
+                file.write("\n" + text)
+            return
+        assert language == "bash", f"README block in {language!r}"
+        for line in text.splitlines():
+            words = shlex.split(line, comments=True)
+            if not words:
+                continue
+            if words[:2] == ["pip", "install"]:
+                pip(self.python, *(str(wheel) if w == PACKAGE else w for w in words[2:]))
+            elif words[:2] == ["python", "manage.py"]:
+                self.outputs[" ".join(words[2:])] = manage(self, *words[2:])
+            else:
+                pytest.fail(f"README command this test cannot follow: {line!r}")
+
+
+def pip(python, *requirements):
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", *requirements],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
 
 
 def host_env():
@@ -116,38 +155,38 @@ def host_env():
 
 
 def manage(host_project, *args):
-    python, site = host_project
     result = subprocess.run(
-        [str(python), "manage.py", *args],
-        cwd=site,
+        [str(host_project.python), "manage.py", *args],
+        cwd=host_project.site,
         capture_output=True,
         text=True,
         env=host_env(),
         check=False,
+        timeout=300,
     )
     assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stderr}"
     return result
 
 
 @pytest.fixture(scope="module")
-def server(host_project):
-    manage(host_project, "migrate", "--noinput")
-    manage(host_project, "check")
-    python, site = host_project
+def server(host_project, tmp_path_factory):
     port = free_port()
-    process = subprocess.Popen(
-        [str(python), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=site,
-        env=host_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log_path = tmp_path_factory.mktemp("host-server") / "runserver.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(host_project.python), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=host_project.site,
+            env={**host_env(), "PYTHONUNBUFFERED": "1"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         wait_for_port(port, 30, process)
     except (RuntimeError, TimeoutError) as error:
         process.kill()
         process.wait(timeout=10)
         pytest.fail(f"the host project's server did not start: {error}")
+    host_project.server_log = log_path
     yield f"http://127.0.0.1:{port}/api/"
     process.terminate()
     process.wait(timeout=10)
@@ -250,4 +289,65 @@ PASSWORD = "embedded-pass-4821"
 EMBED_CREATE_USER = (
     "from django.contrib.auth import get_user_model; "
     f"get_user_model().objects.create_user('host', 'host@example.com', '{PASSWORD}')"
+)
+
+
+def test_the_readme_gives_settings_urls_and_commands():
+    snippets = readme_snippets()
+    firsts = [text.partition("\n")[0] for language, text in snippets]
+
+    assert "# settings.py" in firsts
+    assert "# urls.py" in firsts
+    assert any("python manage.py migrate" in text for _, text in snippets)
+
+
+def test_check_warns_that_no_celery_broker_is_configured(host_project):
+    assert "interview_coordinator.W003" in host_project.outputs["check"].stderr
+
+
+def test_the_index_schema_pages_and_json_404s_are_served(server):
+    status, index = call("GET", server)
+    assert status == 200
+    assert index["interviews"] == server + "interviews/"
+    assert index["docs"] == server + "docs/"
+
+    status, missing = call("GET", server + "interviews/abc/")
+    assert status == 404
+    assert missing == {"detail": "Not found."}
+
+    for page in ("schema/", "docs/", "redoc/"):
+        with urllib.request.urlopen(server + page, timeout=10) as response:
+            assert response.status == 200, page
+
+
+def test_a_front_end_on_another_origin_may_call_the_api(server):
+    request = urllib.request.Request(server + "interviews/", method="OPTIONS")
+    request.add_header("Origin", FRONT_END)
+    request.add_header("Access-Control-Request-Method", "POST")
+    request.add_header("Access-Control-Request-Headers", "authorization, content-type")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.headers["Access-Control-Allow-Origin"] == FRONT_END
+        allowed = response.headers["Access-Control-Allow-Headers"].lower()
+    assert "authorization" in allowed
+
+
+def test_a_test_email_is_sent_within_the_request_without_celery(host_project, server):
+    manage(host_project, "shell", "-c", EMBED_CREATE_MAILER)
+    status, body = call(
+        "POST", server + "auth/login/", {"username": "mailer", "password": PASSWORD}
+    )
+    assert status == 200, body
+
+    status, sent = call("POST", server + "profile/test-email/", token=body["access"])
+
+    assert status == 200, sent
+    assert sent["status"] == "sent"
+    log = host_project.server_log.read_text(errors="replace")
+    assert "To: mailer@example.com" in log
+    assert "Test email from your interview coordinator" in log
+
+
+EMBED_CREATE_MAILER = (
+    "from django.contrib.auth import get_user_model; "
+    f"get_user_model().objects.create_user('mailer', 'mailer@example.com', '{PASSWORD}')"
 )

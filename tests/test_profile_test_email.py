@@ -1,5 +1,6 @@
 """The test-email endpoint: 202 at once, 400 without an address, rate limited per user,
-and a quick 503 when the broker is down."""
+a quick 503 when the broker is down, and sent within the request on a site without a
+Celery broker."""
 
 # The fixtures are imported from tests.reminder_fixtures, then named as parameters.
 # ruff: noqa: F811
@@ -11,7 +12,13 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from tests.reminder_fixtures import ThrowawayRedis, celery_app, celery_through  # noqa: F401
+from tests.reminder_fixtures import (  # noqa: F401
+    ThrowawayRedis,
+    celery_app,
+    celery_through,
+    smtp,
+    smtp_server,
+)
 
 URL = reverse("interview_coordinator:profile-test-email")
 
@@ -88,3 +95,48 @@ def test_a_broker_that_accepts_but_never_answers_is_a_503(auth_client, celery_th
         celery_through(f"redis://127.0.0.1:{silent.getsockname()[1]}/0")
         response = auth_client.post(URL)
     assert response.status_code == 503
+
+
+@pytest.fixture
+def without_broker(monkeypatch):
+    """Celery as on a site that configured none: no broker URL, tasks not run eagerly."""
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    celery_app.conf.task_always_eager  # noqa: B018 - loads the configuration before overriding it
+    saved = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.broker_url = None
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.broker_url = saved
+
+
+@pytest.mark.django_db
+class TestWithoutABroker:
+    def test_the_email_is_sent_within_the_request(self, auth_client, without_broker, smtp):
+        response = auth_client.post(URL)
+
+        assert response.status_code == 200
+        body = response.json()
+        assert body["status"] == "sent"
+        assert "alice@example.com" in body["message"]
+        (message,) = smtp.messages
+        assert message["To"] == "alice@example.com"
+        assert "Test email" in message["Subject"]
+
+    def test_an_unreachable_mail_server_is_a_clear_503(self, auth_client, without_broker, smtp):
+        smtp.stop()
+        try:
+            response = auth_client.post(URL)
+        finally:
+            smtp.start()
+
+        assert response.status_code == 503
+        assert "mail server" in response.json()["detail"]
+        assert int(response["Retry-After"]) > 0
+        assert smtp.messages == []
+
+    def test_is_still_rate_limited(self, client_for, make_user, without_broker, settings):
+        settings.INTERVIEW_COORDINATOR = {"TEST_EMAIL_RATE": "2/h"}
+        client = client_for(make_user("alice"))
+
+        assert [client.post(URL).status_code for _ in range(3)] == [200, 200, 429]
+        assert len(mail.outbox) == 2

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from interview_coordinator.conf import DEFAULTS, REMOVED_SETTINGS, SETTINGS_NAME, app_settings
+from interview_coordinator.queueing import broker_configured
 from interview_coordinator.ratelimit import parse_rate
 
 # Cache backends whose counters live inside one process: rate limits kept
@@ -31,6 +32,7 @@ E004 = "interview_coordinator.E004"
 E005 = "interview_coordinator.E005"
 W001 = "interview_coordinator.W001"
 W002 = "interview_coordinator.W002"
+W003 = "interview_coordinator.W003"
 
 
 @register(Tags.compatibility)
@@ -141,3 +143,26 @@ def check_setting_names(
                 )
             )
     return messages
+
+
+@register(Tags.compatibility)
+def check_celery_broker(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    # Without a broker, Celery publishes to its default amqp://localhost and the
+    # emails of a site that runs no worker would silently never leave.
+    from celery import current_app
+
+    if broker_configured(current_app):
+        return []
+    return [
+        Warning(
+            "No Celery broker is configured: reminders are not sent by Celery, and test "
+            "emails are sent within the request.",
+            hint="Set CELERY_BROKER_URL for the Celery app of your project (imported from "
+            "its __init__.py) and run a worker with beat (celery -A yourproject worker "
+            "--beat), or run 'manage.py send_due_reminders --inline' every minute from cron "
+            "and silence this check.",
+            id=W003,
+        )
+    ]

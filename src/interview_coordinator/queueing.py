@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import Task
+from celery import Celery, Task
 from kombu.exceptions import KombuError
 
 from interview_coordinator.conf import app_settings
@@ -19,6 +19,15 @@ from interview_coordinator.conf import app_settings
 
 class BrokerUnavailable(Exception):
     """The task queue could not be reached in time."""
+
+
+def broker_configured(app: Celery) -> bool:
+    """Whether ``app``'s tasks reach a worker (a broker is set) or run in-process (eager).
+
+    Neither means a site without Celery: publishing would go to Celery's
+    default ``amqp://localhost``, where nothing may listen and nothing sends.
+    """
+    return bool(app.conf.task_always_eager or app.conf.broker_url)
 
 
 def publish(task: Task[Any, Any], *args: Any) -> str:

@@ -84,3 +84,10 @@ class TestEmailQueuedSerializer(serializers.Serializer[dict[str, str]]):
     status = serializers.CharField()
     message = serializers.CharField()
     task_id = serializers.CharField()
+
+
+class TestEmailSentSerializer(serializers.Serializer[dict[str, str]]):
+    """The 200 answer of the test-email endpoint on a site without a Celery broker."""
+
+    status = serializers.CharField()
+    message = serializers.CharField()

@@ -16,12 +16,13 @@ from rest_framework.views import APIView
 
 from interview_coordinator.conf import app_settings
 from interview_coordinator.models import Profile
-from interview_coordinator.queueing import BrokerUnavailable, publish
+from interview_coordinator.queueing import BrokerUnavailable, broker_configured, publish
 from interview_coordinator.ratelimit import check, throttled
-from interview_coordinator.reminders.emails import user_email
+from interview_coordinator.reminders.emails import send, test_email, user_email
 from interview_coordinator.serializers.profile import (
     ProfileSerializer,
     TestEmailQueuedSerializer,
+    TestEmailSentSerializer,
 )
 from interview_coordinator.tasks import send_test_email
 from interview_coordinator.views.base import PackageViewMixin
@@ -76,11 +77,16 @@ class ProfileView(PackageViewMixin, APIView):
 
 @extend_schema(
     request=None,
-    responses={202: TestEmailQueuedSerializer},
+    responses={202: TestEmailQueuedSerializer, 200: TestEmailSentSerializer},
     tags=["profile"],
 )
 class TestEmailView(PackageViewMixin, APIView):
-    """Queue a test email to the user, so they can see that reminders reach them."""
+    """Queue a test email to the user, so they can see that reminders reach them.
+
+    On a site without a Celery broker (nor eager tasks) nothing would ever run
+    the task, so the email is sent within the request instead, bounded by the
+    SMTP timeout, and the answer says whether the mail server took it.
+    """
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         user = self.request.user
@@ -94,6 +100,8 @@ class TestEmailView(PackageViewMixin, APIView):
         wait = check(request, TEST_EMAIL_SCOPE, str(user.pk), rate)
         if wait:
             raise throttled(request, TEST_EMAIL_SCOPE, wait, rate, _("for test emails"))
+        if not broker_configured(send_test_email.app):
+            return self.send_now(recipient, user.get_username())
         try:
             task_id = publish(send_test_email, user.pk)
         except BrokerUnavailable as exc:
@@ -116,4 +124,28 @@ class TestEmailView(PackageViewMixin, APIView):
                 "task_id": task_id,
             },
             status=status.HTTP_202_ACCEPTED,
+        )
+
+    def send_now(self, recipient: str, username: str) -> Response:
+        try:
+            send(test_email(recipient, username))
+        except OSError as exc:  # smtplib's errors included
+            logger.warning("Test email not sent, the mail server failed: %s", type(exc).__name__)
+            return Response(
+                {
+                    "status": "unavailable",
+                    "detail": _(
+                        "The email could not be sent because the mail server could not be "
+                        "reached. Please try again in a few minutes."
+                    ),
+                },
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": "60"},
+            )
+        return Response(
+            {
+                "status": "sent",
+                "message": _("A test email was sent to %(email)s.") % {"email": recipient},
+            },
+            status=status.HTTP_200_OK,
         )
