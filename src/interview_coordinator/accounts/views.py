@@ -32,18 +32,8 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 
 from interview_coordinator.accounts import lockout, tokens
+from interview_coordinator.accounts import serializers as bodies
 from interview_coordinator.accounts.deletion import AccountDeleteSerializer, delete_account
-from interview_coordinator.accounts.serializers import (
-    DetailSerializer,
-    LoginSerializer,
-    LogoutSerializer,
-    PasswordChangeSerializer,
-    PasswordResetConfirmSerializer,
-    PasswordResetSerializer,
-    RefreshSerializer,
-    RegisterSerializer,
-    UserDetailsSerializer,
-)
 from interview_coordinator.ratelimit import ClientRateThrottle
 from interview_coordinator.security import log_event
 from interview_coordinator.views.base import PackageViewMixin
@@ -90,15 +80,11 @@ def access_user_id(request: Request) -> Any:
     return found[0].pk if found else None
 
 
-def has_session_login(request: Request) -> bool:
-    return isinstance(request.successful_authenticator, SessionAuthentication)
-
-
 @extend_schema(responses={200: JWTSerializer})
 class LoginView(CredentialsView, rest_auth.LoginView):  # type: ignore[misc]
     """Sign in with a username or an email and a password: ``{access, refresh, user}``."""
 
-    serializer_class: Any = LoginSerializer
+    serializer_class: Any = bodies.LoginSerializer
     ratelimit_scope = "login"
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -132,7 +118,7 @@ class LoginView(CredentialsView, rest_auth.LoginView):  # type: ignore[misc]
 class RegisterView(LoginView):
     """Create an account; answers as login does (dj-rest-auth's, without django-allauth)."""
 
-    serializer_class = RegisterSerializer
+    serializer_class = bodies.RegisterSerializer
     ratelimit_scope = "register"
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -149,7 +135,7 @@ class RegisterView(LoginView):
 class TokenRefreshView(CredentialsView, get_refresh_view()):  # type: ignore[misc]
     """simplejwt's refresh as dj-rest-auth wires it (cookies), always rotating."""
 
-    serializer_class = RefreshSerializer
+    serializer_class = bodies.RefreshSerializer
     ratelimit_scope = "token-refresh"
 
     def finalize_response(
@@ -162,7 +148,7 @@ class TokenRefreshView(CredentialsView, get_refresh_view()):  # type: ignore[mis
         return response
 
 
-@extend_schema(request=LogoutSerializer, responses={200: DetailSerializer})
+@extend_schema(request=bodies.LogoutSerializer, responses={200: bodies.DetailSerializer})
 class LogoutView(AuthView, rest_auth.LogoutView):  # type: ignore[misc]
     """Blacklists the refresh token (body or cookie), ends the session, clears the cookies.
 
@@ -178,7 +164,7 @@ class LogoutView(AuthView, rest_auth.LogoutView):  # type: ignore[misc]
         return [SessionAuthentication()]
 
     def logout(self, request: Request) -> Response:
-        serializer = LogoutSerializer(data=request.data)
+        serializer = bodies.LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         cookie = rest_auth_settings.JWT_AUTH_REFRESH_COOKIE
         raw = serializer.validated_data.get("refresh") or request.COOKIES.get(cookie or "", "")
@@ -195,7 +181,7 @@ class LogoutView(AuthView, rest_auth.LogoutView):  # type: ignore[misc]
                     reason=exc.reason,
                 )
                 raise InvalidToken() from exc
-        if has_session_login(request):
+        if isinstance(request.successful_authenticator, SessionAuthentication):
             django_logout(request._request)
         log_event("logout", request, user_id=user_id, blacklisted=bool(raw))
         detail = _("Successfully logged out.")
@@ -217,7 +203,7 @@ class UserDetailsView(AuthView, rest_auth.UserDetailsView):  # type: ignore[misc
     the package holds about it.
     """
 
-    serializer_class = UserDetailsSerializer
+    serializer_class = bodies.UserDetailsSerializer
     ratelimit_scope = "user"
 
     def get_throttles(self) -> list[BaseThrottle]:
@@ -230,18 +216,18 @@ class UserDetailsView(AuthView, rest_auth.UserDetailsView):  # type: ignore[misc
         serializer = AccountDeleteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         delete_account(request)
-        if has_session_login(request):
+        if isinstance(request.successful_authenticator, SessionAuthentication):
             django_logout(request._request)
         response = Response(status=status.HTTP_204_NO_CONTENT)
         unset_jwt_cookies(response)
         return response
 
 
-@extend_schema(responses={200: DetailSerializer})
+@extend_schema(responses={200: bodies.DetailSerializer})
 class PasswordChangeView(AuthView, rest_auth.PasswordChangeView):  # type: ignore[misc]
     """Needs the old password; sets the new one and revokes every refresh token."""
 
-    serializer_class = PasswordChangeSerializer
+    serializer_class = bodies.PasswordChangeSerializer
     ratelimit_scope = "password-change"
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -251,11 +237,11 @@ class PasswordChangeView(AuthView, rest_auth.PasswordChangeView):  # type: ignor
         return response
 
 
-@extend_schema(responses={200: DetailSerializer})
+@extend_schema(responses={200: bodies.DetailSerializer})
 class PasswordResetView(CredentialsView, rest_auth.PasswordResetView):  # type: ignore[misc]
     """Emails a reset token; answers the same whether or not the address is known."""
 
-    serializer_class = PasswordResetSerializer
+    serializer_class = bodies.PasswordResetSerializer
     ratelimit_scope = "password-reset"
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -264,11 +250,11 @@ class PasswordResetView(CredentialsView, rest_auth.PasswordResetView):  # type: 
         return response
 
 
-@extend_schema(responses={200: DetailSerializer})
+@extend_schema(responses={200: bodies.DetailSerializer})
 class PasswordResetConfirmView(CredentialsView, rest_auth.PasswordResetConfirmView):  # type: ignore[misc]
     """Sets a new password with the uid and token of a reset email; revokes refresh tokens."""
 
-    serializer_class = PasswordResetConfirmSerializer
+    serializer_class = bodies.PasswordResetConfirmSerializer
     ratelimit_scope = "password-reset-confirm"
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
