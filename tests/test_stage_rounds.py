@@ -98,6 +98,18 @@ class TestFollowing:
         assert the_round(interview_id).scheduled_date == future
         assert reminded_moments(interview_id) == [future]
 
+    def test_clearing_the_interviews_date_unschedules_the_round(self, auth_client, staged):
+        response = auth_client.patch(detail(staged), {"interview_date": None}, format="json")
+        assert response.status_code == 200
+        assert the_round(staged).scheduled_date is None
+        assert reminded_moments(staged) == []
+
+    def test_a_date_moved_into_the_past_is_not_followed(self, staged, future):
+        interview = the_round(staged).interview
+        interview.interview_date = timezone.now() - DAY
+        interview.save()
+        assert the_round(staged).scheduled_date == future
+
     def test_a_round_the_user_edited_keeps_its_date(self, auth_client, staged, future):
         response = auth_client.patch(
             round_detail(the_round(staged).pk), {"notes": "Bring the laptop"}, format="json"
