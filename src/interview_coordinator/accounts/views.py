@@ -20,7 +20,7 @@ from django.contrib.auth import logout as django_logout
 from django.contrib.auth.signals import user_logged_in
 from django.middleware.csrf import get_token
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.permissions import BasePermission
@@ -195,7 +195,11 @@ class LogoutView(AuthView, rest_auth.LogoutView):  # type: ignore[misc]
         return response
 
 
-@extend_schema(methods=["DELETE"], request=AccountDeleteSerializer, responses={204: None})
+@extend_schema(
+    methods=["DELETE"],
+    request=AccountDeleteSerializer,
+    responses={204: None, 400: OpenApiResponse(description=_("The password is missing or wrong."))},
+)
 class UserDetailsView(AuthView, rest_auth.UserDetailsView):  # type: ignore[misc]
     """The current user. Reading it is not counted against the credential limit.
 
