@@ -202,6 +202,27 @@ class TestContent:
         assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
         assert after.decoded("DTSTART") == moved.replace(microsecond=0)
 
+    def test_moving_a_round_off_its_interviews_date_never_lowers_a_sequence(
+        self, auth_client, api_client
+    ):
+        interview = new_interview(auth_client, interview_stage="technical")
+        round_ = interview.rounds.get()
+        url = feed_url(auth_client)
+        for minutes in (30, 45, 60):
+            auth_client.patch(f"/api/interviews/rounds/{round_.pk}/", {"duration_minutes": minutes})
+        owned = moment_uid(interview.pk, None)
+        before = int(events_of(fetch(api_client, url))[owned]["SEQUENCE"])
+        moved = timezone.now() + timedelta(days=9)
+        response = auth_client.patch(
+            f"/api/interviews/rounds/{round_.pk}/",
+            {"scheduled_date": moved.isoformat()},
+            format="json",
+        )
+        assert response.status_code == 200
+        events = events_of(fetch(api_client, url))
+        assert set(events) == {owned, moment_uid(interview.pk, round_.pk)}
+        assert int(events[owned]["SEQUENCE"]) > before
+
     def test_renaming_the_company_is_a_change_of_its_rounds_events(self, auth_client, api_client):
         interview = new_interview(auth_client)
         round_ = new_round(auth_client, interview)

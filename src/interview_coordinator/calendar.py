@@ -177,7 +177,10 @@ class Moment:
             summary=f"{interview.company_name} — {interview.position} ({stage})",
             location=interview.get_location_display() if interview.location else "",
             description=plain_text(notes),
-            sequence=sum(row.sequence for row in rows),
+            # An interview's revision also counts its rounds' changes (see
+            # signals.count_round_change), so a round joining or leaving its
+            # date never lowers it; a round's own event adds the round's.
+            sequence=interview.sequence + (0 if own or round_ is None else round_.sequence),
             last_modified=max(row.updated_at for row in rows),
             cancelled=cancelled,
         )

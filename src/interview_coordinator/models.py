@@ -111,12 +111,14 @@ STAGE_ORDER = tuple(InterviewStage.values)
 def bump_sequence(instance: Interview | InterviewRound, save_kwargs: dict[str, Any]) -> None:
     """Count a change of a stored row, so that calendars subscribed to it take the update.
 
-    RFC 5545 clients keep an event whose SEQUENCE has not grown; a save with
-    ``update_fields`` writes the new number too.
+    RFC 5545 clients keep an event whose SEQUENCE has not grown. Counted in
+    SQL (``sequence + 1``), so a save of an instance read before another
+    change still raises the stored number; a save with ``update_fields``
+    writes it too.
     """
     if instance._state.adding:
         return
-    instance.sequence += 1
+    instance.sequence = models.F("sequence") + 1
     update_fields = save_kwargs.get("update_fields")
     if update_fields is not None:
         save_kwargs["update_fields"] = {*update_fields, "sequence"}

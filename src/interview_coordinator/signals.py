@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.signals import post_delete, post_init, post_save
 from django.dispatch import receiver
 
@@ -68,6 +68,28 @@ def plan_interview(
     plan_or_defer(instance.user_id, instance.pk)
 
 
+def count_in_interviews(*interview_ids: int | None) -> None:
+    """Raise the revision of the interviews whose calendar events a round change touches."""
+    ids = {pk for pk in interview_ids if pk is not None}
+    if ids:
+        Interview.objects.filter(pk__in=ids).update(sequence=F("sequence") + 1)
+
+
+# Before plan_round, which forgets the interview a moved round left.
+@receiver(post_save, sender=InterviewRound, dispatch_uid="interview_coordinator.count_round")
+def count_round_change(
+    sender: type[InterviewRound], instance: InterviewRound, raw: bool = False, **kwargs: Any
+) -> None:
+    """A round change is a change of its interview's calendar event.
+
+    A round at its interview's date is part of the interview's event: its
+    changes, and its moving away, must raise that event's SEQUENCE too.
+    """
+    if raw:
+        return
+    count_in_interviews(instance.interview_id, instance.loaded_interview_id)
+
+
 @receiver(post_save, sender=InterviewRound, dispatch_uid="interview_coordinator.plan_round")
 def plan_round(
     sender: type[InterviewRound], instance: InterviewRound, raw: bool = False, **kwargs: Any
@@ -95,6 +117,7 @@ def unplan_round(
     rows pointing at an interview about to disappear.
     """
     if deleted_on_its_own(origin, InterviewRound):
+        count_in_interviews(instance.interview_id)
         plan(instance.interview.user_id, interview_id=instance.interview_id)
 
 
