@@ -1,22 +1,31 @@
 #!/usr/bin/env python
-"""Latency of the dashboard endpoint as a user's history grows: N = 100, 1,000, 10,000.
+"""The dashboard against the original's way of computing it and against a bare view, side by side.
 
-The statistics are computed by the database in a constant number of queries,
-so the latency should stay nearly flat as N grows. This measures it the way a
-client sees it: the example project served by gunicorn on loopback
-(``config.settings.dev`` with DEBUG off, PostgreSQL in a database of its own),
-one user per N seeded with ``bulk_create`` (N applications, two rounds each,
-spread over statuses, stages, outcomes and dates) beside other users' data, so
-that the planner sees a shared table, and statistics refreshed with ANALYZE as
-autovacuum would. Requests are sequential, authenticated, over one keep-alive
-connection per size, and interleaved across the sizes so that any other load
-on the machine weighs on every size alike.
+One user per N (100, 1,000 and 10,000 applications, 3 rounds each, spread
+over statuses, stages, outcomes and ±15 days around now) beside 20,000 other
+users' applications, seeded with ``bulk_create`` and ``ANALYZE``d. The
+example project (``config.settings.dev`` with DEBUG off, PostgreSQL, JWT) is
+served by two gunicorn servers of 2 sync workers each, one with persistent
+database connections (``CONN_MAX_AGE`` 600) and one without (a connection
+per request); wrk drives each endpoint with 16 connections. For each N:
 
-    .venv/bin/python bench/bench_dashboard.py                     # N = 100, 1000, 10000
-    .venv/bin/python bench/bench_dashboard.py --sizes 100,1000 --requests 20
+- **ours**: ``GET api/interviews/dashboard-stats/``;
+- **original's way**: the same numbers computed as the service this package
+  descends from did (``bench/original-dashboard/``, ``bench_dashboard_urls``);
+- **bare**: a plain Django view authenticating the same JWT and answering
+  the bytes ours answered (``bench/bare/``): the floor of any authenticated read.
 
-Every request and the whole run are bounded; gunicorn is stopped and the
-database dropped at the end (``--keep-database`` keeps it for inspection).
+The interview detail and the profile of the N = 1,000 user are measured the
+same way against their own bare views. Every endpoint and both servers are
+measured in rounds interleaved across them (``--rounds``), so that other load
+on the machine weighs on all alike; req/s is the mean over the rounds, p50
+the median of the rounds' p50s.
+
+    .venv/bin/python bench/bench_dashboard.py                # about 12 minutes
+    .venv/bin/python bench/bench_dashboard.py --quick        # N = 100 and 1,000, a few minutes
+
+Needs ``wrk`` on the PATH. gunicorn is stopped and the database dropped at
+the end (``--keep-database`` keeps it).
 """
 
 from __future__ import annotations
@@ -26,22 +35,43 @@ import datetime as dt
 import http.client
 import itertools
 import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import harness
 
-URL = "/api/interviews/dashboard-stats/"
+SETTINGS = "bench_dashboard_settings"
+DASHBOARD = "/api/interviews/dashboard-stats/"
+ORIGINAL = "/bench/original-dashboard/"
+PROFILE = "/api/profile/"
+ROUNDS_PER_INTERVIEW = 3
+OTHERS_PER_USER = 500
+MODES = {"persistent": "600", "per request": "0"}
 REQUEST_TIMEOUT_SECONDS = 30
 
 
-def server_env(database: str) -> dict[str, str]:
-    return harness.example_env("config.settings.dev", database, DEBUG="0", CELERY_BROKER_URL="")
+def server_env(database: str, conn_max_age: str, bodies: Path) -> dict[str, str]:
+    return harness.example_env(
+        SETTINGS,
+        database,
+        PYTHONPATH=os.pathsep.join([str(harness.EXAMPLE), str(harness.BENCH)]),
+        DEBUG="0",
+        CELERY_BROKER_URL="",
+        DB_CONN_MAX_AGE=conn_max_age,
+        BENCH_BODIES=str(bodies),
+    )
 
 
 def seed(username: str, size: int) -> Any:
-    """A user with ``size`` applications and two rounds each."""
+    """A user with ``size`` applications and three rounds each."""
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
@@ -84,7 +114,7 @@ def seed(username: str, size: int) -> Any:
                 outcome=next(outcomes),
                 scheduled_date=now + dt.timedelta(hours=(n * 7) % 600 - 300),
             )
-            for n, interview in enumerate(interviews * 2)
+            for n, interview in enumerate(interviews * ROUNDS_PER_INTERVIEW)
         ),
         batch_size=2000,
     )
@@ -98,100 +128,214 @@ def analyze() -> None:
         cursor.execute("ANALYZE")
 
 
-def count_queries(user: Any) -> int:
+def queries_of(path: str, user: Any) -> int:
+    """SQL queries of one request, in-process, the JWT user lookup included."""
     from django.db import connection
+    from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from rest_framework_simplejwt.tokens import AccessToken
 
-    from interview_coordinator.dashboard import dashboard_stats
-
+    client = Client(
+        HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}"
+    )
+    client.get(path)
     with CaptureQueriesContext(connection) as context:
-        dashboard_stats(user)
+        client.get(path)
     return len(context.captured_queries)
 
 
-def measure(
-    port: int, tokens: dict[int, str], warmup: int, requests: int
-) -> dict[int, list[float]]:
-    """Seconds per request for each size; checks every answer is a 200 for the right user."""
-    connections = {
-        size: http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_SECONDS)
-        for size in tokens
-    }
-    latencies: dict[int, list[float]] = {size: [] for size in tokens}
+def fetch(port: int, path: str, token: str) -> bytes:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_SECONDS)
     try:
-        for index in range(warmup + requests):
-            for size, token in tokens.items():
-                started = time.perf_counter()
-                connections[size].request("GET", URL, headers={"Authorization": f"Bearer {token}"})
-                response = connections[size].getresponse()
-                body = response.read()
-                elapsed = time.perf_counter() - started
-                if response.status != 200:
-                    sys.exit(f"N={size}: HTTP {response.status}: {body[:200]!r}")
-                if json.loads(body)["total"] != size:
-                    sys.exit(f"N={size}: wrong total in {body[:200]!r}")
-                if index >= warmup:
-                    latencies[size].append(elapsed)
+        connection.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+        response = connection.getresponse()
+        body = response.read()
     finally:
-        for connection in connections.values():
-            connection.close()
-    return latencies
+        connection.close()
+    if response.status != 200:
+        sys.exit(f"GET {path}: HTTP {response.status}: {body[:200]!r}")
+    return body
+
+
+LATENCY_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def wrk(port: int, path: str, token: str, seconds: float, connections: int) -> tuple[float, float]:
+    """Requests per second and p50 in ms of ``seconds`` of wrk on one endpoint."""
+    result = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{round(seconds)}s",
+            "--timeout",
+            f"{REQUEST_TIMEOUT_SECONDS}s",
+            "--latency",
+            "-H",
+            f"Authorization: Bearer {token}",
+            f"http://127.0.0.1:{port}{path}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + REQUEST_TIMEOUT_SECONDS + 10,
+        check=True,
+    )
+    out = result.stdout
+    if "Non-2xx" in out or "Socket errors" in out:
+        fetch(port, path, token)  # exits with the answer when it is not a 200
+        sys.exit(f"wrk reported errors on {path}:\n{out}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    value, unit = re.search(r"\s50%\s+([\d.]+)(us|ms|s)\b", out).groups()
+    return rps, float(value) * LATENCY_UNITS[unit]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100,1000,10000")
-    parser.add_argument("--requests", type=int, default=50, help="measured per size")
-    parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument(
-        "--background", type=int, default=20_000, help="other users' interviews, 500 per user"
-    )
+    parser.add_argument("--background", type=int, default=20_000, help="other users' applications")
+    parser.add_argument("--seconds", type=float, default=5.0, help="per endpoint and round")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="N = 100 and 1,000, 1 round of 3 s")
     parser.add_argument("--database", default="ic_bench_dashboard")
     parser.add_argument("--keep-database", action="store_true")
     args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.rounds, args.seconds = "100,1000", 1, 3.0
     sizes = [int(size) for size in args.sizes.split(",")]
+    middle = sizes[len(sizes) // 2]
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (apt-get install wrk)")
 
+    workdir = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
+    bodies_path = workdir / "bodies.json"
     harness.recreate_database(args.database)
-    env = server_env(args.database)
-    server = None
+    envs = {mode: server_env(args.database, age, bodies_path) for mode, age in MODES.items()}
+    # One key for both servers: the tokens minted here must be valid on each.
+    envs["per request"]["SECRET_KEY"] = envs["persistent"]["SECRET_KEY"]
+    servers: dict[str, Any] = {}
     try:
-        harness.manage(env, "migrate", "--noinput")
-        harness.setup_django(env)
-        for index in range(0, args.background, 500):
-            seed(f"other{index}", min(500, args.background - index))
-        seeded = {}
-        for size in sizes:
-            started = time.monotonic()
-            seeded[size] = seed(f"bench{size}", size)
-            print(f"seeded N={size} in {time.monotonic() - started:.1f} s", file=sys.stderr)
+        harness.setup_django(envs["persistent"], harness.BENCH)
+        from django.core.management import call_command
+
+        call_command("migrate", "--noinput", verbosity=0)
+        started = time.monotonic()
+        for index in range(0, args.background, OTHERS_PER_USER):
+            seed(f"other{index}", min(OTHERS_PER_USER, args.background - index))
+        users = {size: seed(f"bench{size}", size) for size in sizes}
         analyze()
-        queries = {size: count_queries(user) for size, user in seeded.items()}
+        print(f"seeded in {time.monotonic() - started:.0f} s", file=sys.stderr)
         from django.db import connection
         from rest_framework_simplejwt.tokens import AccessToken
 
+        from interview_coordinator.models import Interview
+
+        detail = f"/api/interviews/{Interview.objects.filter(user=users[middle]).first().pk}/"
+        targets = []  # (section, N, label, path, user)
+        for size in sizes:
+            targets += [
+                ("dashboard", size, "ours", DASHBOARD, users[size]),
+                ("dashboard", size, "original's way", ORIGINAL, users[size]),
+                ("dashboard", size, "bare view, same bytes", "/bench/bare/dashboard/", users[size]),
+            ]
+        for name, path in (("detail", detail), ("profile", PROFILE)):
+            targets += [
+                (name, middle, "ours", path, users[middle]),
+                (name, middle, "bare view, same bytes", f"/bench/bare/{name}/", users[middle]),
+            ]
+        tokens = {user.pk: str(AccessToken.for_user(user)) for user in users.values()}
+
+        for mode, env in envs.items():
+            port = harness.free_port()
+            servers[mode] = (port, harness.start_gunicorn(env, port, workers=args.workers))
+        port = servers["persistent"][0]
+        bodies = {}
+        for size, user in users.items():
+            body = fetch(port, DASHBOARD, tokens[user.pk])
+            if json.loads(body)["total"] != size:
+                sys.exit(f"N={size}: wrong total in {body[:200]!r}")
+            bodies[f"dashboard {user.pk}"] = body.decode()
+        bodies[f"detail {users[middle].pk}"] = fetch(
+            port, detail, tokens[users[middle].pk]
+        ).decode()
+        bodies[f"profile {users[middle].pk}"] = fetch(
+            port, PROFILE, tokens[users[middle].pk]
+        ).decode()
+        bodies_path.write_text(json.dumps(bodies))
+        queries = {(size, path): queries_of(path, user) for _s, size, _l, path, user in targets}
         connection.close()
-        port = harness.free_port()
-        server = harness.start_gunicorn(env, port, workers=1)
-        # Minted last: access tokens are short-lived.
-        tokens = {size: str(AccessToken.for_user(user)) for size, user in seeded.items()}
-        latencies = measure(port, tokens, args.warmup, args.requests)
-        rows = [
-            f"| {size:,} | {queries[size]} | {harness.percentile(values, 0.5) * 1000:.1f} | "
-            f"{harness.percentile(values, 0.95) * 1000:.1f} | {max(values) * 1000:.1f} |"
-            for size, values in latencies.items()
-        ]
+
+        results: dict[tuple[str, int, str, str], list[tuple[float, float]]] = {}
+        for round_index in range(-1, args.rounds):
+            # Round -1 warms every endpoint of both servers up and is not recorded.
+            seconds = 1.0 if round_index < 0 else args.seconds
+            for mode, (port, _process) in servers.items():
+                for section, size, label, path, user in targets:
+                    measured = wrk(port, path, tokens[user.pk], seconds, args.connections)
+                    if round_index >= 0:
+                        results.setdefault((section, size, label, mode), []).append(measured)
+            if round_index >= 0:
+                print(f"round {round_index + 1} of {args.rounds} done", file=sys.stderr)
     finally:
-        if server is not None:
-            harness.stop(server)
+        for _port, process in servers.values():
+            harness.stop(process)
+        shutil.rmtree(workdir, ignore_errors=True)
         if not args.keep_database:
             harness.drop_database(args.database)
+
+    report(results, queries, targets, args, os.getloadavg())
+
+
+def summary(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.mean(rps for rps, _ in runs), statistics.median(p50 for _, p50 in runs)
+
+
+def report(results, queries, targets, args, load) -> None:
     print(
-        f"{args.requests} requests per size after {args.warmup} warm-up ones, "
-        f"{args.background:,} other users' interviews in the tables\n"
+        f"gunicorn {args.workers} sync workers, wrk 1 thread {args.connections} connections, "
+        f"{args.rounds} interleaved rounds of {args.seconds:g} s per endpoint and server, "
+        f"{args.background:,} other users' applications; "
+        f"load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}\n"
     )
-    print("| N interviews | SQL queries | p50 ms | p95 ms | max ms |")
-    print("|---:|---:|---:|---:|---:|")
-    print("\n".join(rows))
+    modes = list(MODES)
+    header = "| section | N | endpoint | SQL queries | " + " | ".join(
+        f"req/s ({mode}) | p50 ms ({mode})" for mode in modes
+    )
+    print(header + " |")
+    print("|---|---:|---|---:|" + "---:|---:|" * len(modes))
+    for section, size, label, path, _user in targets:
+        cells = []
+        for mode in modes:
+            rps, p50 = summary(results[(section, size, label, mode)])
+            cells += [f"{rps:,.1f}", f"{p50:.1f}"]
+        count = queries[(size, path)]
+        print(f"| {section} | {size:,} | {label} | {count} | " + " | ".join(cells) + " |")
+
+    print(
+        "\n| section | N | "
+        + " | ".join(f"ours / original's way ({mode}) | ours / bare ({mode})" for mode in modes)
+        + " |"
+    )
+    print("|---|---:|" + "---:|---:|" * len(modes))
+    for section, size in dict.fromkeys((t[0], t[1]) for t in targets):
+        cells = []
+        for mode in modes:
+            ours = summary(results[(section, size, "ours", mode)])[0]
+            original = results.get((section, size, "original's way", mode))
+            bare = summary(results[(section, size, "bare view, same bytes", mode)])[0]
+            cells.append(f"{ours / summary(original)[0]:.1f}x" if original else "-")
+            cells.append(f"{100 * ours / bare:.0f}%")
+        print(f"| {section} | {size:,} | " + " | ".join(cells) + " |")
+
+    sizes = sorted({t[1] for t in targets if t[0] == "dashboard"})
+    for mode in modes:
+        p50s = [summary(results[("dashboard", size, "ours", mode)])[1] for size in sizes]
+        print(
+            f"\ndashboard p50 ({mode}): "
+            + ", ".join(f"N={size:,} {p50:.1f} ms" for size, p50 in zip(sizes, p50s, strict=True))
+            + f"; largest N / smallest N = {p50s[-1] / p50s[0]:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -432,3 +432,24 @@ def test_application_date_defaults_to_the_users_today(auth_client, user, zone):
     assert created.status_code == 201
     today = timezone.localdate(timezone=ZoneInfo(zone))
     assert created.json()["application_date"] == today.isoformat()
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata"])
+def test_the_detail_answers_what_a_write_answers(auth_client, user, zone):
+    """The detail is read in one joined query; the bytes are the serializer's."""
+    interview = InterviewFactory(user=user)
+    RoundFactory(interview=interview, scheduled_date=None)
+    RoundFactory(interview=interview, scheduled_date=in_days(9), completed_date=in_days(9))
+    RoundFactory(interview=interview, scheduled_date=in_days(2))
+    empty = InterviewFactory(user=user)
+
+    with override_settings(TIME_ZONE=zone):
+        for row in (interview, empty):
+            written = auth_client.patch(detail(row.pk), {}, format="json")
+            read = auth_client.get(detail(row.pk))
+            assert read.status_code == written.status_code == 200
+            assert read.content == written.content
+
+    assert [r["scheduled_date"] is None for r in read.json()["rounds"]] == []
+    rounds = auth_client.get(detail(interview.pk)).json()["rounds"]
+    assert [r["scheduled_date"] is None for r in rounds] == [False, False, True]

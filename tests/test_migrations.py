@@ -4,6 +4,7 @@ from collections import Counter
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.migrations.loader import MigrationLoader
 
@@ -22,3 +23,61 @@ def test_no_duplicate_migration_numbers():
         if app == "interview_coordinator"
     )
     assert [n for n, count in numbers.items() if count > 1] == []
+
+
+def _snapshot_migration(loader):
+    """The migration adding the dashboard snapshots, and the one it follows."""
+    (key,) = [
+        key
+        for key in loader.disk_migrations
+        if key[0] == "interview_coordinator" and key[1].endswith("_dashboard_snapshot")
+    ]
+    (previous,) = [
+        parent
+        for parent in loader.graph.node_map[key].parents
+        if parent.key[0] == "interview_coordinator"
+    ]
+    return key, previous.key
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_snapshot_migration_on_a_database_with_data():
+    """Rows for the users who have data, and triggers that retire answers from then on."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from interview_coordinator.dashboard import dashboard_stats
+    from interview_coordinator.dashboard.snapshot import current_answer, render
+    from interview_coordinator.models import DashboardSnapshot, Interview
+    from interview_coordinator.timezones import user_timezone
+
+    executor = MigrationExecutor(connection)
+    target, previous = _snapshot_migration(executor.loader)
+    leaves = executor.loader.graph.leaf_nodes()
+    executor.migrate([previous])
+    try:
+        old = executor.loader.project_state([previous]).apps
+        members = old.get_model("testapp", "Member").objects
+        applicant = members.create(username="applicant")
+        configured = members.create(username="configured")
+        newcomer = members.create(username="newcomer")
+        old.get_model("interview_coordinator", "Interview").objects.create(
+            user_id=applicant.pk, company_name="Acme", position="Engineer"
+        )
+        old.get_model("interview_coordinator", "Profile").objects.create(
+            user_id=configured.pk, timezone="Europe/Berlin"
+        )
+
+        executor = MigrationExecutor(connection)
+        executor.migrate([target])
+
+        rows = DashboardSnapshot.objects.values_list("user_id", "generation", "body")
+        assert sorted(rows) == [(applicant.pk, 0, None), (configured.pk, 0, None)]
+        user = get_user_model().objects.get(pk=applicant.pk)
+        assert current_answer(user)["total"] == 1
+        Interview.objects.filter(user=user).update(application_status="offer")
+        assert current_answer(user) == render(dashboard_stats(user), user_timezone(user))
+        assert current_answer(user)["offers"] == 1
+        assert not DashboardSnapshot.objects.filter(user_id=newcomer.pk).exists()
+    finally:
+        MigrationExecutor(connection).migrate(leaves)

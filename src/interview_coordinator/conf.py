@@ -18,7 +18,8 @@ DEFAULTS: dict[str, Any] = {
     # Authentication and permission classes of the package's own API views.
     # The host's REST_FRAMEWORK setting is deliberately not consulted.
     "AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # simplejwt's, with the user's profile read in the same query.
+        "interview_coordinator.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

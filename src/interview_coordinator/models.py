@@ -300,6 +300,47 @@ class InterviewRound(models.Model):
         return round_
 
 
+def _user_relation(model: type[models.Model]) -> models.ForeignObjectRel:
+    """The reverse side of ``model.user``: where a user caches the row read with it."""
+    relation = model._meta.get_field("user").remote_field
+    assert isinstance(relation, models.ForeignObjectRel), "user is a relation"
+    return relation
+
+
+# Set by the package's authentication on the user it reads: the accessors of
+# the one-to-one rows read in the same query. Only those are trusted: a row
+# cached on a user object by other means (assigning ``Profile(user=user)``
+# caches it too) may be older than the database.
+JOINED_ROWS = "_interview_coordinator_joined_rows"
+
+
+def is_joined(user: Any, model: type[models.Model]) -> bool:
+    """Whether ``user`` was read with its one-to-one ``model`` row in this request."""
+    relation = _user_relation(model)
+    return relation.get_accessor_name() in getattr(user, JOINED_ROWS, ()) and relation.is_cached(
+        user
+    )
+
+
+def joined_row(user: Any, model: type[models.Model]) -> Any:
+    """The one-to-one ``model`` row read with ``user``; None if not joined or not found.
+
+    Callers then read (or create) it, which keeps them right whichever way
+    the user was loaded.
+    """
+    return _user_relation(model).get_cached_value(user) if is_joined(user, model) else None
+
+
+def rejoin(user: Any, model: type[models.Model], row: models.Model) -> None:
+    """Make ``row``, read again or created, the one joined to ``user`` for the rest of the request.
+
+    Otherwise a later reader in the same request would get the row as it
+    was when the user was authenticated.
+    """
+    if is_joined(user, model):
+        _user_relation(model).set_cached_value(user, row)
+
+
 def default_timezone_name() -> str:
     """The site's TIME_ZONE, read when a profile is created rather than at import."""
     return str(settings.TIME_ZONE or "UTC")
@@ -327,13 +368,22 @@ class ProfileManager(models.Manager["Profile"]):
         Users that existed before the package was installed have none yet, so
         every reader goes through here rather than a post_save signal.
         """
+        joined: Profile | None = joined_row(user, Profile)
+        if joined is not None:
+            return joined
         profile, _created = self.get_or_create(user_id=getattr(user, "pk", user))
+        rejoin(user, Profile, profile)
         return profile
 
     def locked_for_user(self, user: AbstractBaseUser | Any) -> Profile:
         """The user's profile, row-locked until the transaction ends (created on first need)."""
-        profile = self.select_for_update().filter(user_id=getattr(user, "pk", user)).first()
-        return profile if profile is not None else self.for_user(user)
+        profile: Profile | None = (
+            self.select_for_update().filter(user_id=getattr(user, "pk", user)).first()
+        )
+        if profile is None:
+            return self.for_user(user)
+        rejoin(user, Profile, profile)
+        return profile
 
 
 class Profile(models.Model):
@@ -463,3 +513,44 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class DashboardSnapshot(models.Model):
+    """A user's last dashboard answer, and what must hold for it to still be the answer.
+
+    Database triggers (installed by the migration that creates this table)
+    add one to ``generation`` in the transaction of every insert, update or
+    delete of the user's interviews, rounds and profile, whatever issued it:
+    the API, the admin, ``bulk_create``, ``QuerySet.update()``, raw SQL. An
+    answer is stored with the generation read *before* its data, and only if
+    the generation has not moved since, so a write that commits during a
+    computation can never leave a stale answer behind. What depends on the
+    clock is bounded by ``local_date`` (days, weeks and the 7-day window move
+    at the user's midnight) and ``valid_through`` (the first upcoming moment:
+    once it passes it leaves the upcoming list for the needs-review one).
+    """
+
+    # No database constraint: the triggers may touch the row of a user whose
+    # deletion is under way, and the row must not make that deletion fail.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        db_constraint=False,
+        related_name="interview_coordinator_dashboard",
+        verbose_name=_("user"),
+    )
+    generation = models.BigIntegerField(_("generation"), default=0)
+    body = models.TextField(_("answer as JSON"), null=True, blank=True)
+    body_generation = models.BigIntegerField(_("generation of the answer"), null=True)
+    computed_at = models.DateTimeField(_("computed at"), null=True)
+    valid_through = models.DateTimeField(_("first upcoming moment"), null=True)
+    local_date = models.DateField(_("user's date"), null=True)
+    timezone = models.CharField(_("user's timezone"), max_length=64, null=True)
+
+    class Meta:
+        verbose_name = _("dashboard snapshot")
+        verbose_name_plural = _("dashboard snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.generation}"

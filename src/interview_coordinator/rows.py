@@ -233,6 +233,30 @@ class Rendering:
 ROUND_ORDER = (F("scheduled_date").asc(nulls_last=True), "id")
 
 
+# An interview's columns followed by one of its rounds' (nulls without rounds).
+DETAIL_COLUMNS = (*INTERVIEW_COLUMNS, *(f"rounds__{column}" for column in ROUND_COLUMNS))
+DETAIL_DATETIMES = INTERVIEW_DATETIMES | {f"rounds__{column}" for column in ROUND_DATETIMES}
+DETAIL_ORDER = (F("rounds__scheduled_date").asc(nulls_last=True), "rounds__id")
+
+
+def interview_detail(queryset: QuerySet[Any]) -> dict[str, Any] | None:
+    """The one interview of ``queryset`` with its rounds embedded, from one query; None if none.
+
+    The interview is joined to its rounds (a row per round, at most
+    ``MAX_ROUNDS_PER_INTERVIEW``), so a detail costs one round trip rather
+    than one for the interview and one for its rounds. ``queryset`` carries
+    the ``OWNER_TIMEZONE`` annotation, like the lists'.
+    """
+    rows = list(values(queryset.order_by(*DETAIL_ORDER), DETAIL_COLUMNS, DETAIL_DATETIMES))
+    if not rows:
+        return None
+    rendering = Rendering.of_rows(rows)
+    split = len(INTERVIEW_COLUMNS)
+    data = rendering.interview(rows[0][:split])
+    data["rounds"] = [rendering.round(row[split:-1]) for row in rows if row[split] is not None]
+    return data
+
+
 def interview_rounds(interview_id: int, rendering: Rendering) -> list[dict[str, Any]]:
     """The rounds embedded in an interview's detail, in the order they happen: one query."""
     queryset = InterviewRound.objects.filter(interview_id=interview_id).order_by(*ROUND_ORDER)

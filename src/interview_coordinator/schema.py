@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -28,6 +29,13 @@ def error_response(description: str) -> dict[str, Any]:
         "additionalProperties": True,
     }
     return {"description": description, "content": {"application/json": {"schema": body}}}
+
+
+# drf-spectacular registers extensions in an untyped __init_subclass__.
+class PackageJWTScheme(SimpleJWTScheme):  # type: ignore[no-untyped-call]
+    """The package's JWT authentication is simplejwt's: the same bearer scheme, same name."""
+
+    target_class = "interview_coordinator.authentication.JWTAuthentication"
 
 
 class PackageAutoSchema(AutoSchema):

@@ -1,4 +1,4 @@
-"""Re-plan reminders whenever a scheduled moment or a user's preferences change.
+"""Re-plan reminders when a moment or a preference changes; forget the dashboards of deleted users.
 
 Planning runs in the writer's transaction (the API wraps its writes in
 ``transaction.atomic()``), so a write and its reminders commit or roll back
@@ -20,7 +20,7 @@ from django.db.models.signals import post_delete, post_init, post_save
 from django.dispatch import receiver
 
 from interview_coordinator.calendar import note_deletion
-from interview_coordinator.models import Interview, InterviewRound, Profile
+from interview_coordinator.models import DashboardSnapshot, Interview, InterviewRound, Profile
 from interview_coordinator.pipeline import keep_rounds_in_step
 from interview_coordinator.reminders.planning import plan
 
@@ -184,3 +184,17 @@ def date_feed_deletion(
         note_deletion(instance.user_id)
     else:
         note_deletion(instance.interview.user_id)
+
+
+@receiver(
+    post_delete,
+    sender=settings.AUTH_USER_MODEL,
+    dispatch_uid="interview_coordinator.forget_dashboard",
+)
+def forget_dashboard(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """Delete a deleted user's dashboard snapshot.
+
+    The cascade deletes it first, but deleting the user's interviews
+    afterwards fires the triggers that recreate it; this runs last.
+    """
+    DashboardSnapshot.objects.filter(user_id=instance.pk).delete()

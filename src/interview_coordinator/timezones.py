@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Subquery
 
-from interview_coordinator.models import Profile, known_timezones
+from interview_coordinator.models import Profile, is_joined, joined_row, known_timezones
 
 # Attribute caching the user's timezone on the request: the fields, filters
 # and renderings of one request share a single lookup.
@@ -47,7 +47,13 @@ def timezone_name_of(user_id: Any) -> Subquery:
 
 
 def user_timezone(user: Any) -> ZoneInfo:
-    """The zone of ``user`` (a user or its pk), without creating the profile: one query."""
+    """The zone of ``user`` (a user or its pk), without creating the profile.
+
+    One query, or none when the profile was read with the user (see ``authentication``).
+    """
+    if is_joined(user, Profile):
+        profile = joined_row(user, Profile)
+        return zone_named(profile.timezone if profile is not None else None)
     user_id = getattr(user, "pk", user)
     name = Profile.objects.filter(user_id=user_id).values_list("timezone", flat=True).first()
     return zone_named(name)

@@ -2,10 +2,11 @@
 
 The service this package descends from ran one query per stage and per
 status and evaluated each list twice, so its dashboard slowed down as a job
-search grew. Here the response takes four queries at most, at any data size:
+search grew. Here a computation takes four queries at most, at any data size:
 the user's timezone (``timezones``), every number in one aggregate (``summary``),
 and the three short lists (``lists``: one query on PostgreSQL, one per table
-elsewhere).
+elsewhere). The endpoint serves the stored answer of ``snapshot`` while it
+still holds, and computes only when a write or the clock has changed it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from interview_coordinator.dashboard.lists import (
 from interview_coordinator.dashboard.summary import FUNNEL_STEPS, summary_numbers
 from interview_coordinator.timezones import user_timezone
 
-__all__ = ["FUNNEL_STEPS", "dashboard_stats"]
+__all__ = ["FUNNEL_STEPS", "dashboard_stats", "stats_at"]
 
 
 def dashboard_stats(
@@ -37,7 +38,11 @@ def dashboard_stats(
 
     ``zone`` is the user's timezone when the caller has read it already.
     """
-    clock = Clock.at(now or timezone.now(), zone or user_timezone(user))
+    return stats_at(user, Clock.at(now or timezone.now(), zone or user_timezone(user)))
+
+
+def stats_at(user: Any, clock: Clock) -> dict[str, Any]:
+    """Everything the dashboard shows for ``user`` at ``clock``, computed from the tables."""
     stats = summary_numbers(user, clock)
     rows = list_rows(user, clock)
 

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.schemas.inspectors import ViewInspector
 
+from interview_coordinator.authentication import JWTAuthentication
 from interview_coordinator.conf import app_settings
 from interview_coordinator.exceptions import exception_handler
 from interview_coordinator.parsers import SafeJSONParser, check_body_size
@@ -60,8 +61,18 @@ class PackageViewMixin(MixinBase):
         super().initial(request, *args, **kwargs)
         check_body_size(request._request)
 
+    # One-to-one rows of the user that the view reads, joined to the user's
+    # lookup by the package's JWT authentication (see ``authentication``).
+    user_related: tuple[str, ...] = ()
+
     def get_authenticators(self) -> list[BaseAuthentication]:
-        return [cls() for cls in app_settings.AUTHENTICATION_CLASSES]
+        authenticators: list[BaseAuthentication] = [
+            cls() for cls in app_settings.AUTHENTICATION_CLASSES
+        ]
+        for authenticator in authenticators:
+            if isinstance(authenticator, JWTAuthentication):
+                authenticator.related = self.user_related
+        return authenticators
 
     def get_permissions(self) -> list[BasePermission]:
         return [cls() for cls in app_settings.PERMISSION_CLASSES]

@@ -29,7 +29,13 @@ from interview_coordinator.ids import ID_PATTERN
 from interview_coordinator.models import Interview, InterviewRound
 from interview_coordinator.pagination import ArrayOrPagePagination
 from interview_coordinator.pipeline import check_interview_cap, check_round_cap
-from interview_coordinator.rows import ROUND_ORDER, Rendering, interview_values, round_values
+from interview_coordinator.rows import (
+    ROUND_ORDER,
+    Rendering,
+    interview_detail,
+    interview_values,
+    round_values,
+)
 from interview_coordinator.security import log_event
 from interview_coordinator.serializers.interviews import (
     InterviewListSerializer,
@@ -112,6 +118,14 @@ class InterviewViewSet(OwnedRowsViewSet[Interview]):
     def get_queryset(self) -> QuerySet[Interview]:
         own = Interview.objects.filter(user_id=self.request.user.pk)
         return self.owned(own.order_by("-created_at", "-id"))
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The interview and its rounds in one query (the serializer's shape, same bytes)."""
+        data = interview_detail(self.get_queryset().filter(pk=self.kwargs[self.lookup_field]))
+        if data is None:
+            self.log_if_foreign()
+            raise Http404
+        return Response(data)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         rows = interview_values(self.filter_queryset(self.get_queryset()))
