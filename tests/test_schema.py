@@ -236,3 +236,20 @@ def test_whole_api_schema_generates_without_warnings_on_a_host_without_schema_se
         for p, ops in generated["paths"].items()
     }
     assert documented == WHOLE_API
+
+
+def test_every_operation_with_a_body_documents_its_refusals():
+    """DELETE auth/user/ takes the password in its body: it can answer 400, 413 and 415 too."""
+    patterns = [path("api/", include("interview_coordinator.urls"))]
+    generated = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
+
+    with_body = [
+        (method, endpoint, set(operation["responses"]))
+        for endpoint, operations in generated["paths"].items()
+        for method, operation in operations.items()
+        if isinstance(operation, dict) and "requestBody" in operation
+    ]
+
+    assert ("delete", "/api/auth/user/") in {(m, e) for m, e, _ in with_body}
+    for method, endpoint, responses in with_body:
+        assert {"400", "413", "415"} <= responses, (method, endpoint)

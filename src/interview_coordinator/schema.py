@@ -13,6 +13,7 @@ from typing import Any
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import get_class
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -50,16 +51,44 @@ class PackageAutoSchema(AutoSchema):
             responses.setdefault(code, error_response(description))
         return operation
 
+    def _get_request_body(self, direction: str = "request") -> Any:
+        """drf-spectacular documents a body for POST, PUT and PATCH only.
+
+        A DELETE that declares one with ``extend_schema(request=...)`` (deleting
+        one's account takes the current password) gets it documented too, so
+        that clients send it.
+        """
+        # drf-spectacular's private helpers are untyped.
+        if not self.declares_delete_body():
+            return super()._get_request_body(direction)  # type: ignore[no-untyped-call]
+        self.method = "POST"
+        try:
+            return super()._get_request_body(direction)  # type: ignore[no-untyped-call]
+        finally:
+            self.method = "DELETE"
+
+    def declares_delete_body(self) -> bool:
+        if self.method != "DELETE":
+            return False
+        declared = self.get_request_serializer()
+        if declared is None:
+            return False
+        default = self._get_serializer()  # type: ignore[no-untyped-call]
+        return get_class(declared) is not get_class(default)
+
+    def takes_body(self) -> bool:
+        return self.method in BODY_METHODS or self.declares_delete_body()
+
     def error_statuses(self) -> list[tuple[str, str]]:
         statuses = []
-        if self.method in BODY_METHODS or self._is_list_view():
+        if self.takes_body() or self._is_list_view():
             statuses.append(("400", "Invalid input, explained field by field."))
         # Even views open to anonymous users refuse an invalid token with 401.
         statuses.append(("401", "Missing or invalid credentials."))
         statuses.append(("403", "Not allowed (for session authentication: CSRF failure)."))
         if "{" in self.path:
             statuses.append(("404", "No such object among the user's own."))
-        if self.method in BODY_METHODS:
+        if self.takes_body():
             statuses.append(("413", "Request body too large."))
             statuses.append(("415", "Unsupported content type."))
         statuses.append(("429", "Rate limit exceeded; see the Retry-After header."))
