@@ -325,3 +325,54 @@ class TestAdminExport:
             ("alice", "'=cmd()"),
             ("mallory", "Globex"),
         }
+
+
+class TestAdminImport:
+    URL = "/admin/interview_coordinator/interview/import-csv/"
+
+    @pytest.fixture
+    def staff_client(self, make_user):
+        from django.test import Client
+
+        client = Client()
+        client.force_login(make_user("staff", is_staff=True, is_superuser=True))
+        return client
+
+    def post(self, client, text, user="alice", apply=False):
+        file = io.BytesIO(text.encode())
+        file.name = "interviews.csv"
+        data = {"user": user, "file": file}
+        if apply:
+            data["apply"] = "on"
+        return client.post(self.URL, data)
+
+    def test_the_changelist_links_to_the_import(self, staff_client):
+        page = staff_client.get("/admin/interview_coordinator/interview/")
+        assert self.URL.encode() in page.content
+
+    def test_a_dry_run_then_an_apply_for_the_named_user(self, staff_client, user, make_user):
+        text = HEADER + "Acme,Backend,2026-11-01,Phone Screening,,\n<b>x</b>,B,2026-11-01,,,\n"
+        response = self.post(staff_client, text)
+        assert response.status_code == 200
+        assert response.context["report"]["summary"]["create"] == 1
+        assert response.context["report"]["summary"]["error"] == 1
+        assert not Interview.objects.exists()
+        response = self.post(staff_client, HEADER + "Acme,Backend,2026-11-01,,,\n", apply=True)
+        assert response.context["report"]["committed"] is True
+        interview = Interview.objects.get()
+        assert interview.user == user
+        assert b"Applied" in response.content
+
+    def test_bad_files_and_unknown_users_are_form_errors(self, staff_client, user):
+        response = self.post(staff_client, "", apply=True)
+        assert "empty" in str(response.context["form"].errors["file"])
+        response = self.post(staff_client, HEADER, user="nobody")
+        assert "user" in response.context["form"].errors
+        assert not Interview.objects.exists()
+
+    def test_staff_without_permission_are_refused(self, make_user):
+        from django.test import Client
+
+        client = Client()
+        client.force_login(make_user("viewer", is_staff=True))
+        assert client.get(self.URL).status_code == 403

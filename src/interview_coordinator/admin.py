@@ -6,18 +6,26 @@ Owners are chosen by id (``raw_id_fields``) and joined in the changelist
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
 
+from interview_coordinator.conf import app_settings
 from interview_coordinator.models import Interview, InterviewRound, Profile, ReminderDelivery
 from interview_coordinator.portability.csv_export import CONTENT_TYPE, csv_lines
+from interview_coordinator.portability.csv_import import ImportingFor, import_csv
+from interview_coordinator.views.portability import FileTooLarge, decode
 
 # Django's admin classes are generic only in the type stubs, not at run time.
 if TYPE_CHECKING:
@@ -48,6 +56,33 @@ class InterviewRoundInline(RoundInlineBase):
     fields = ("stage", "scheduled_date", "completed_date", "duration_minutes", "outcome")
 
 
+class ImportForm(forms.Form):
+    user = forms.CharField(label=_("User"), help_text=_("Whose applications these are."))
+    file = forms.FileField(label=_("CSV file"))
+    apply = forms.BooleanField(
+        label=_("Apply"), required=False, help_text=_("Unticked: a dry run that writes nothing.")
+    )
+
+    def clean_user(self) -> Any:
+        name = self.cleaned_data["user"]
+        manager = get_user_model()._default_manager
+        try:
+            return manager.get(**{manager.model.USERNAME_FIELD: name})
+        except manager.model.DoesNotExist as error:
+            raise forms.ValidationError(_("No user %(name)s.") % {"name": name}) from error
+
+
+def read_upload(upload: Any) -> bytes:
+    """The uploaded file, refused past ``IMPORT_MAX_BYTES`` as the API refuses it."""
+    limit = int(app_settings.IMPORT_MAX_BYTES)
+    raw = bytes(upload.read(limit + 1))
+    if len(raw) > limit:
+        raise FileTooLarge(
+            {"file": [_("The file is larger than %(limit)d bytes.") % {"limit": limit}]}
+        )
+    return raw
+
+
 @admin.register(Interview)
 class InterviewAdmin(InterviewAdminBase):
     list_display = (
@@ -74,6 +109,39 @@ class InterviewAdmin(InterviewAdminBase):
     readonly_fields = ("created_at", "updated_at")
     inlines = [InterviewRoundInline]
     actions = ["export_csv"]
+    change_list_template = "admin/interview_coordinator/interview/change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.import_csv_view)
+        name = "interview_coordinator_interview_import"
+        return [path("import-csv/", view, name=name), *super().get_urls()]
+
+    def import_csv_view(self, request: HttpRequest) -> HttpResponse:
+        """The API's CSV import, for a user the staff member names; a dry run unless applied."""
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                text = decode(read_upload(form.cleaned_data["file"]))
+                plan = import_csv(
+                    text, ImportingFor(form.cleaned_data["user"]), commit=form.cleaned_data["apply"]
+                )
+            except (ValidationError, FileTooLarge) as error:
+                detail = error.detail
+                messages = detail.get("file", detail) if isinstance(detail, dict) else detail
+                form.add_error("file", [str(message) for message in messages])
+            else:
+                report = plan.report()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import interviews from CSV"),
+            "form": form,
+            "report": report,
+        }
+        return TemplateResponse(request, "interview_coordinator/admin/import_csv.html", context)
 
     @admin.action(description=_("Export the selected interviews as CSV"))
     def export_csv(

@@ -180,7 +180,18 @@ def is_unchanged(instance: Interview, values: Mapping[str, Any]) -> bool:
     return all(getattr(instance, field) == value for field, value in values.items())
 
 
-def plan_import(text: str, request: Request) -> ImportPlan:
+@dataclasses.dataclass
+class ImportingFor:
+    """What the API's serializer reads of its request, for an import made on a user's behalf.
+
+    The admin imports for the user it names: the rows are checked as that
+    user's (their timezone, their applications), not as the staff member's.
+    """
+
+    user: Any
+
+
+def plan_import(text: str, request: Request | ImportingFor) -> ImportPlan:
     """Validate every row against the user's data; writes nothing."""
     table = read_table(text)
     limit = int(app_settings.IMPORT_MAX_ROWS)
@@ -256,7 +267,7 @@ def check_cap(results: list[RowResult], existing: int) -> None:
         }
 
 
-def import_csv(text: str, request: Request, *, commit: bool) -> ImportPlan:
+def import_csv(text: str, request: Request | ImportingFor, *, commit: bool) -> ImportPlan:
     """Plan the import and, with ``commit`` and no refused row, apply it in one transaction.
 
     The user's row is locked first, so a concurrent import or create cannot
