@@ -3,7 +3,9 @@
 - ``UserTimezoneDateTimeField``: a browser's local-time input sends datetimes
   without an offset ("2026-12-01T14:30"); they mean the user's wall clock, so
   they are read in the timezone of the user's profile, not the server's, and
-  datetimes are printed in it with its offset.
+  datetimes are printed in it with its offset. A wall-clock time naming no
+  single instant there is a 400, except on update when it is the minute
+  already stored, sent back cut (see ``wall_clock``).
 - ``PlainTextField`` and ``SafeHTMLField``: the text rules of ``sanitize``.
 - ``OptionalChoiceField``: an HTML select left empty sends ``""``; for an
   optional choice that means "none", stored as NULL rather than as a value
@@ -16,7 +18,9 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from interview_coordinator.bounds import (
@@ -26,6 +30,13 @@ from interview_coordinator.bounds import (
 )
 from interview_coordinator.sanitize import clean_html, clean_plain_text
 from interview_coordinator.timezones import request_timezone, site_timezone
+from interview_coordinator.wall_clock import (
+    Overflow,
+    Repeated,
+    Skipped,
+    instant_of,
+    names_same_minute,
+)
 
 
 class UserTimezoneDateTimeField(serializers.DateTimeField):
@@ -36,9 +47,26 @@ class UserTimezoneDateTimeField(serializers.DateTimeField):
     zone with its offset ("Z" in UTC): the same instant for every client, and
     the wall clock for a client that cuts it to ``YYYY-MM-DDTHH:MM``. Only
     instants every timezone can show are accepted (see ``bounds``).
+
+    A wall-clock time the clocks skip, or show twice, is refused rather than
+    stored as another time, like the datetime filters refuse it. On update,
+    a wall-clock time naming the minute already stored keeps the stored
+    instant: a client that cuts what it was answered to the minute and sends
+    it back moves nothing, whichever occurrence of a repeated time it was,
+    and whatever its seconds.
     """
 
-    default_error_messages = {"overflow": DATETIME_RANGE_MESSAGE}
+    default_error_messages = {
+        "overflow": DATETIME_RANGE_MESSAGE,
+        "skipped": _(
+            "{value} does not exist in {timezone}: the clocks skip it for daylight saving "
+            "time. Enter another time, or one with its offset."
+        ),
+        "repeated": _(
+            "{value} happens twice in {timezone}: the clocks go back. "
+            "Send it with its offset, {first} or {second}."
+        ),
+    }
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -47,6 +75,42 @@ class UserTimezoneDateTimeField(serializers.DateTimeField):
     def default_timezone(self) -> datetime.tzinfo:
         request = self.context.get("request")
         return site_timezone() if request is None else request_timezone(request)
+
+    def enforce_timezone(self, value: datetime.datetime) -> datetime.datetime:
+        if timezone.is_aware(value):
+            return super().enforce_timezone(value)
+        zone = self.default_timezone()
+        stored = self.stored_value()
+        if stored is not None and names_same_minute(stored, value, zone):
+            return stored
+        try:
+            return instant_of(value, zone)
+        except Overflow:
+            self.fail("overflow")
+        except Skipped:
+            self.fail("skipped", value=wall_clock_text(value), timezone=zone)
+        except Repeated as error:
+            self.fail(
+                "repeated",
+                value=wall_clock_text(value),
+                timezone=zone,
+                first=error.first.isoformat(timespec="minutes"),
+                second=error.second.isoformat(timespec="minutes"),
+            )
+
+    def stored_value(self) -> datetime.datetime | None:
+        """The value the instance being updated holds in this field, if any."""
+        instance = getattr(self.parent, "instance", None)
+        if not isinstance(instance, models.Model) or not self.source:
+            return None
+        stored = getattr(instance, self.source, None)
+        return stored if isinstance(stored, datetime.datetime) else None
+
+
+def wall_clock_text(value: datetime.datetime) -> str:
+    """A naive datetime as sent: to the minute unless it has seconds."""
+    whole_minute = value.second == 0 and value.microsecond == 0
+    return value.isoformat(timespec="minutes" if whole_minute else "auto")
 
 
 class OptionalChoiceField(serializers.ChoiceField):
