@@ -4,6 +4,8 @@ and ids that answer 404 or 400 whatever their length, never a 500."""
 import pytest
 from django.test import override_settings
 from django.urls import include, path
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
 
 from interview_coordinator.models import InterviewRound
 from tests.factories import InterviewFactory, RoundFactory
@@ -111,6 +113,56 @@ class TestUnmatchedPaths:
 
         assert response.status_code == 404
         assert response["Content-Type"].startswith("text/html")
+
+
+class TestUnmatchedPathsWithCsrfChecks:
+    """Browsers' clients and token clients alike get the JSON 404, never the CSRF page."""
+
+    @pytest.fixture
+    def csrf_client(self):
+        return APIClient(enforce_csrf_checks=True)
+
+    @pytest.mark.parametrize(
+        ("method", "url"),
+        [
+            ("post", "/api/nonexistent/"),
+            ("put", "/api/nonexistent/"),
+            ("patch", "/api/nonexistent/"),
+            ("delete", "/api/nope"),
+            ("put", "/api/interviews/1/rounds/"),
+            ("post", "/api/auth/nothing-here/"),
+        ],
+    )
+    def test_every_method_answers_a_json_404(self, csrf_client, method, url):
+        response = getattr(csrf_client, method)(url, {}, format="json")
+
+        assert response.status_code == 404, response.content[:200]
+        assert response["Content-Type"] == "application/json"
+        assert response.json() == {"detail": "Not found."}
+
+    def test_a_logged_in_session_gets_the_json_404_too(self, csrf_client, user):
+        csrf_client.force_login(user)
+
+        response = csrf_client.post("/api/nonexistent/", {}, format="json")
+
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Not found."}
+
+    @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+    def test_a_missing_slash_on_a_write_names_the_slash(self, csrf_client, user, method):
+        csrf_client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+
+        response = getattr(csrf_client, method)("/api/interviews", {}, format="json")
+
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert "/api/interviews/" in response.json()["detail"]
+
+    def test_a_missing_slash_on_a_read_still_redirects(self, csrf_client):
+        response = csrf_client.head("/api/interviews")
+
+        assert response.status_code == 301
+        assert response["Location"] == "/api/interviews/"
 
 
 class TestLongIds:

@@ -13,9 +13,10 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import NoReverseMatch, Resolver404, resolve
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -78,18 +79,36 @@ class ApiIndexView(PackageViewMixin, APIView):
         return Response(index)
 
 
+@csrf_exempt
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    """Answer a path under the include that names nothing.
+    """Answer a path under the include that names nothing, whatever the method.
+
+    Exempt from CSRF checks: it reads and changes nothing, and a write to an
+    unknown path must get this JSON 404, not the host's HTML CSRF page.
 
     Being matched, such a path no longer gets the redirect that Django's
-    ``CommonMiddleware`` gives a URL missing its trailing slash, so the
-    redirect is given here when the path with a slash names an endpoint.
+    ``CommonMiddleware`` gives a URL missing its trailing slash, so a read
+    is redirected here when the path with a slash names an endpoint. A
+    write is not: a redirect would lose its body (and most clients turn it
+    into a GET), so it answers a 404 naming the URL with the slash.
     """
-    if settings.APPEND_SLASH and not request.path_info.endswith("/"):
-        try:
-            with_slash = resolve(request.path_info + "/", getattr(request, "urlconf", None))
-        except Resolver404:
-            with_slash = None
-        if with_slash is not None and with_slash.func is not not_found:
-            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
-    return JsonResponse({"detail": _("Not found.")}, status=404)
+    with_slash = endpoint_with_slash(request)
+    if with_slash is None:
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    if request.method in SAFE_METHODS:
+        return HttpResponsePermanentRedirect(with_slash)
+    detail = _("Not found. Did you mean %(url)s, with a trailing slash?") % {"url": with_slash}
+    return JsonResponse({"detail": detail}, status=404)
+
+
+def endpoint_with_slash(request: HttpRequest) -> str | None:
+    """The URL with a trailing slash, when the path lacks one and that names an endpoint."""
+    if not settings.APPEND_SLASH or request.path_info.endswith("/"):
+        return None
+    try:
+        match = resolve(request.path_info + "/", getattr(request, "urlconf", None))
+    except Resolver404:
+        return None
+    if match.func is not_found:
+        return None
+    return request.get_full_path(force_append_slash=True)
