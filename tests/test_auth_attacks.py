@@ -105,6 +105,43 @@ class TestRefreshReuse:
         assert response.status_code == 401
         assert refresh(APIClient(), thiefs).status_code == 401
 
+    @pytest.mark.parametrize("how", ["change", "reset"])
+    def test_a_token_revoked_by_a_new_password_revokes_nothing_more(
+        self, user, client_for, how, caplog
+    ):
+        device_b = login(APIClient(), username="alice").data["refresh"]
+        assert set_new_password(user, client_for, how).status_code == 200
+        device_a = login(APIClient(), username="alice", password=NEW_PASSWORD).data["refresh"]
+
+        with caplog.at_level("INFO", logger="interview_coordinator.security"):
+            refused = refresh(APIClient(), device_b)
+
+        assert refused.status_code == 401
+        assert [(r.event, r.reason) for r in caplog.records if hasattr(r, "reason")] == [
+            ("refresh_token_invalid", "revoked")
+        ]
+        assert refresh(APIClient(), device_a).status_code == 200
+
+
+NEW_PASSWORD = "Brand-new-pass-9"
+
+
+def set_new_password(user, client_for, how):
+    """Change the password with the old one, or reset it with a reset email's uid and token."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    body = {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    if how == "change":
+        return client_for(user).post(
+            url("rest_password_change"), {**body, "old_password": PASSWORD}, format="json"
+        )
+    user.refresh_from_db()  # the token covers last_login, which signing in just set
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    body.update(uid=uid, token=default_token_generator.make_token(user))
+    return APIClient().post(url("rest_password_reset_confirm"), body, format="json")
+
 
 class TestLockingAVictimOut:
     def test_successful_logins_do_not_count_against_the_account(self, user):

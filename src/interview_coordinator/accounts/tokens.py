@@ -4,14 +4,22 @@ Every refresh returns a new refresh token and, with simplejwt's blacklist app
 installed and ``BLACKLIST_ON_LOGOUT`` on, the old one stops working. The
 blacklist row is the lock: when two requests present the same refresh token,
 only the one that creates the row gets a new pair.
+
+A blacklisted token presented again is a stolen copy only when it was
+rotated or logged out. One issued before the account's latest revocation of
+every token (a password change or reset) is refused and revokes nothing: the
+moment of that revocation is kept in the cache for a refresh token's
+lifetime, and without it the token counts as reused (the safe side).
 """
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
@@ -41,10 +49,14 @@ def read_refresh(raw: str) -> RefreshToken:
     try:
         return RefreshToken(raw)  # type: ignore[arg-type]
     except TokenError as exc:
-        owner = blacklisted_owner(raw)
-        if owner is not None:
-            raise reused(owner) from exc
-        raise RefreshRejected("invalid") from exc
+        found = blacklisted(raw)
+        if found is None:
+            raise RefreshRejected("invalid") from exc
+        owner, issued = found
+        revoked_at = revocation_time(owner)
+        if issued is not None and revoked_at is not None and issued.timestamp() < revoked_at:
+            raise RefreshRejected("revoked", owner) from exc
+        raise reused(owner) from exc
 
 
 def reused(user_id: Any) -> RefreshRejected:
@@ -58,8 +70,8 @@ def reused(user_id: Any) -> RefreshRejected:
     return RefreshRejected("blacklisted", user_id)
 
 
-def blacklisted_owner(raw: str) -> Any:
-    """The user id of a genuine but blacklisted refresh token, else None.
+def blacklisted(raw: str) -> tuple[Any, Any] | None:
+    """The user id and issue time of a genuine but blacklisted refresh token, else None.
 
     A refused token's claims cannot be trusted, so it is matched by its full
     text against the outstanding tokens (found through the indexed ``jti``).
@@ -72,11 +84,22 @@ def blacklisted_owner(raw: str) -> Any:
         jti = RefreshToken(raw, verify=False).get(jwt_settings.JTI_CLAIM)  # type: ignore[arg-type]
     except TokenError:
         return None
-    return (
-        BlacklistedToken.objects.filter(token__jti=str(jti), token__token=raw)
-        .values_list("token__user_id", flat=True)
-        .first()
-    )
+    found = BlacklistedToken.objects.filter(token__jti=str(jti), token__token=raw)
+    row = found.values_list("token__user_id", "token__created_at").first()
+    return (row[0], row[1]) if row else None
+
+
+def revocation_key(user_id: Any) -> str:
+    return f"interview_coordinator:tokens-revoked:{user_id}"
+
+
+def revocation_time(user_id: Any) -> float | None:
+    """When every token of the user was last revoked (epoch seconds), if known."""
+    try:
+        value = cache.get(revocation_key(user_id))
+    except Exception:  # each cache backend raises its own connection errors
+        return None
+    return float(value) if value is not None else None
 
 
 def token_user(token: RefreshToken) -> Any:
@@ -138,6 +161,11 @@ def revoke_all(user: Any) -> int:
         OutstandingToken,
     )
 
+    # Without the mark, later copies count as reused: the safe side.
+    with contextlib.suppress(Exception):
+        lifetime = int(jwt_settings.REFRESH_TOKEN_LIFETIME.total_seconds()) + 1
+        key = revocation_key(getattr(user, "pk", user))
+        cache.set(key, timezone.now().timestamp(), lifetime)
     live = OutstandingToken.objects.filter(
         user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
     ).values_list("pk", flat=True)
