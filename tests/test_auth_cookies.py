@@ -44,6 +44,14 @@ def url(name):
     return reverse(f"interview_coordinator:{name}")
 
 
+def same_origin(browser):
+    """What the front end adds to an unsafe request: the CSRF token, and the browser's Origin."""
+    return {
+        "HTTP_X_CSRFTOKEN": browser.cookies["csrftoken"].value,
+        "HTTP_ORIGIN": "https://testserver",
+    }
+
+
 def sign_in(browser):
     return browser.post(url("rest_login"), {"username": "alice", "password": PASSWORD}, secure=True)
 
@@ -91,7 +99,9 @@ def test_writes_need_the_csrf_token(browser):
 def test_refresh_reads_and_rotates_the_refresh_cookie(browser):
     first = sign_in(browser).cookies["ic-refresh"].value
 
-    response = browser.post(url("token_refresh"), {}, format="json", secure=True)
+    response = browser.post(
+        url("token_refresh"), {}, format="json", secure=True, **same_origin(browser)
+    )
 
     assert response.status_code == 200, response.data
     assert "refresh" not in response.data
@@ -102,10 +112,36 @@ def test_refresh_reads_and_rotates_the_refresh_cookie(browser):
 def test_logout_revokes_the_refresh_cookie_and_clears_both(browser):
     refresh = sign_in(browser).cookies["ic-refresh"].value
 
-    response = browser.post(url("rest_logout"), {}, format="json", secure=True)
+    response = browser.post(
+        url("rest_logout"), {}, format="json", secure=True, **same_origin(browser)
+    )
 
     assert response.status_code == 200
     assert response.data == {"detail": "Successfully logged out."}
     assert response.cookies["ic-access"].value == response.cookies["ic-refresh"].value == ""
     again = APIClient().post(url("token_refresh"), {"refresh": refresh}, format="json")
     assert again.status_code == 401
+
+
+@pytest.mark.parametrize("name", ["token_refresh", "rest_logout"])
+def test_the_refresh_cookie_alone_does_not_refresh_or_log_out_without_the_csrf_token(browser, name):
+    refresh = sign_in(browser).cookies["ic-refresh"].value
+
+    refused = browser.post(
+        url(name), {}, format="json", secure=True, HTTP_ORIGIN="https://evil.example"
+    )
+    accepted = browser.post(url(name), {}, format="json", secure=True, **same_origin(browser))
+
+    assert refused.status_code == 403
+    assert "CSRF" in refused.data["detail"]
+    assert accepted.status_code == 200, accepted.data
+    assert accepted.cookies["ic-refresh"].value != refresh
+
+
+def test_a_refresh_token_in_the_body_needs_no_csrf_token(browser):
+    refresh = sign_in(browser).cookies["ic-refresh"].value
+    body_client = APIClient(enforce_csrf_checks=True)
+
+    response = body_client.post(url("token_refresh"), {"refresh": refresh}, format="json")
+
+    assert response.status_code == 200, response.data

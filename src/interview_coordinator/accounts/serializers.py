@@ -14,7 +14,7 @@ from typing import Any
 
 from dj_rest_auth import serializers as rest_auth
 from dj_rest_auth.app_settings import api_settings as rest_auth_settings
-from dj_rest_auth.jwt_auth import CookieTokenRefreshSerializer
+from dj_rest_auth.jwt_auth import CookieTokenRefreshSerializer, JWTCookieAuthentication
 from django.contrib.auth import authenticate, get_user_model, update_session_auth_hash
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
@@ -232,6 +232,14 @@ class LoginSerializer(rest_auth.LoginSerializer):  # type: ignore[misc]
         return user
 
 
+def require_csrf(request: Any) -> None:
+    """403 without the CSRF token: a refresh token read from its cookie is a cookie credential.
+
+    A body's token is not, so Bearer and body clients need no CSRF token.
+    """
+    JWTCookieAuthentication().enforce_csrf(request)
+
+
 class RefreshSerializer(CookieTokenRefreshSerializer):  # type: ignore[misc]
     """simplejwt's refresh, reading dj-rest-auth's refresh cookie when the body has none."""
 
@@ -243,6 +251,8 @@ class RefreshSerializer(CookieTokenRefreshSerializer):  # type: ignore[misc]
         self.fields["refresh"].required = not rest_auth_settings.JWT_AUTH_REFRESH_COOKIE
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        if not attrs.get("refresh"):
+            require_csrf(self.context["request"])
         try:
             return tokens.rotate(self.extract_refresh_token())
         except tokens.RefreshRejected as exc:

@@ -167,7 +167,9 @@ class LogoutView(AuthView, rest_auth.LogoutView):  # type: ignore[misc]
         serializer = bodies.LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         cookie = rest_auth_settings.JWT_AUTH_REFRESH_COOKIE
-        raw = serializer.validated_data.get("refresh") or request.COOKIES.get(cookie or "", "")
+        raw = serializer.validated_data.get("refresh")
+        if not raw and (raw := request.COOKIES.get(cookie or "", "")):
+            bodies.require_csrf(request)
         user_id = request.user.pk if request.user.is_authenticated else access_user_id(request)
         if raw:
             try:
