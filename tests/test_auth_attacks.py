@@ -176,6 +176,20 @@ class TestLockingAVictimOut:
 
         assert login(device, username="alice").status_code == 429
 
+    def test_wrong_old_passwords_spend_the_account_budget(self, user, client_for):
+        owner = client_for(user)
+        body = {"old_password": "wrong-guess-1", "new_password1": NEW_PASSWORD}
+        body["new_password2"] = NEW_PASSWORD
+        statuses = [
+            owner.post(
+                url("rest_password_change"), body, format="json", REMOTE_ADDR=f"10.12.0.{i}"
+            ).status_code
+            for i in range(8)
+        ]
+
+        assert statuses == [400] * 5 + [429] * 3
+        assert login(APIClient(REMOTE_ADDR="10.12.1.1"), username="alice").status_code == 429
+
 
 class TestResetEmailsGoThroughCelery:
     def test_with_the_broker_down_nothing_is_sent_in_the_request(

@@ -283,6 +283,16 @@ class PasswordChangeSerializer(rest_auth.PasswordChangeSerializer):  # type: ign
         self.old_password_field_enabled = True
         self.fields["old_password"] = password_field(LOGIN_PASSWORD_MAX_LENGTH)
 
+    def validate_old_password(self, value: str) -> str:
+        """Wrong old passwords spend the account's failure budget, as failed logins do."""
+        where = lockout.bucket(self.request, self.user, "")
+        lockout.refuse_if_locked(self.request, where)
+        try:
+            return str(super().validate_old_password(value))
+        except serializers.ValidationError:
+            lockout.count_failure(self.request, where)
+            raise
+
     def save(self) -> None:
         self.set_password_form.save()
         # Only a browser signed in through Django's session keeps it; a JWT
