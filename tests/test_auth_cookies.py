@@ -145,3 +145,27 @@ def test_a_refresh_token_in_the_body_needs_no_csrf_token(browser):
     response = body_client.post(url("token_refresh"), {"refresh": refresh}, format="json")
 
     assert response.status_code == 200, response.data
+
+
+def test_no_answer_puts_a_token_where_javascript_reads_it(browser):
+    registered = browser.post(
+        url("rest_register"),
+        {
+            "username": "newcomer",
+            "email": "newcomer@example.com",
+            "password1": "Str0ng-enough-pw",
+            "password2": "Str0ng-enough-pw",
+        },
+        format="json",
+        secure=True,
+    )
+    signed_in = sign_in(browser)
+    refreshed = browser.post(
+        url("token_refresh"), {}, format="json", secure=True, **same_origin(browser)
+    )
+
+    for response in (registered, signed_in, refreshed):
+        assert response.status_code in (200, 201), response.data
+        assert response.data["access"] == ""
+        assert response.data.get("refresh", "") == ""
+        assert response.cookies["ic-access"].value

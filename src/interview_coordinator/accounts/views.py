@@ -80,6 +80,19 @@ def access_user_id(request: Request) -> Any:
     return found[0].pk if found else None
 
 
+def hide_access(response: Response) -> Response:
+    """Blank the body's access token when an HttpOnly cookie carries it.
+
+    dj-rest-auth blanks only the refresh token; the access token would be
+    within reach of any script on the page, which the cookie mode is there
+    to prevent. The key stays, as dj-rest-auth keeps ``refresh``.
+    """
+    cookie_only = rest_auth_settings.JWT_AUTH_COOKIE and rest_auth_settings.JWT_AUTH_HTTPONLY
+    if cookie_only and isinstance(response.data, dict) and "access" in response.data:
+        response.data["access"] = ""
+    return response
+
+
 @extend_schema(responses={200: JWTSerializer})
 class LoginView(CredentialsView, rest_auth.LoginView):  # type: ignore[misc]
     """Sign in with a username or an email and a password: ``{access, refresh, user}``."""
@@ -111,7 +124,7 @@ class LoginView(CredentialsView, rest_auth.LoginView):  # type: ignore[misc]
             # The cookie mode checks CSRF: give the front end the token to send back.
             get_token(self.request._request)
         response: Response = super().get_response()
-        return response
+        return hide_access(response)
 
 
 @extend_schema(responses={201: JWTSerializer})
@@ -145,7 +158,7 @@ class TokenRefreshView(CredentialsView, get_refresh_view()):  # type: ignore[mis
         if isinstance(response.data, dict) and not rest_auth_settings.JWT_AUTH_RETURN_EXPIRATION:
             response.data.pop("access_expiration", None)
             response.data.pop("refresh_expiration", None)
-        return response
+        return hide_access(response)
 
 
 @extend_schema(request=bodies.LogoutSerializer, responses={200: bodies.DetailSerializer})
