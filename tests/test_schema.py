@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 from django.urls import include, path
 from drf_spectacular.generators import SchemaGenerator
@@ -253,3 +254,27 @@ def test_every_operation_with_a_body_documents_its_refusals():
     assert ("delete", "/api/auth/user/") in {(m, e) for m, e, _ in with_body}
     for method, endpoint, responses in with_body:
         assert {"400", "413", "415"} <= responses, (method, endpoint)
+
+
+@pytest.mark.django_db
+def test_login_says_it_needs_a_username_or_an_email(api_client):
+    """The schema refuses exactly the shapes the endpoint refuses for their shape."""
+    generated = SchemaGenerator().get_schema(request=None, public=True)
+    validate_schema(generated)
+    login = request_schema(
+        json.loads(json.dumps(generated, default=str)), "/api/auth/login/", "post"
+    )
+    checker = jsonschema.Draft202012Validator(login)
+    bodies = [
+        {"password": "secret-pass-1"},
+        {"username": "", "password": "secret-pass-1"},
+        {"username": "  ", "email": "", "password": "secret-pass-1"},
+        {"username": "alice", "password": "secret-pass-1"},
+        {"email": "alice@example.com", "password": "secret-pass-1"},
+        {"username": "", "email": "alice@example.com", "password": "secret-pass-1"},
+    ]
+
+    for body in bodies:
+        response = api_client.post("/api/auth/login/", body, format="json")
+        refused_for_its_shape = "Must include" in json.dumps(response.json())
+        assert checker.is_valid(body) is not refused_for_its_shape, (body, response.json())

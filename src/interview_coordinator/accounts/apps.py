@@ -31,6 +31,6 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from interview_coordinator.accounts import checks  # noqa: F401
+        from interview_coordinator.accounts import checks, schema  # noqa: F401
 
         setting_changed.connect(reload_rest_auth)
