@@ -48,6 +48,12 @@ PENDING_OUTCOME = "pending"
 SEARCH_MAX_LENGTH = 200
 
 
+# A NUL byte cannot reach PostgreSQL: the form field refuses it, the schema says so.
+@extend_schema_field({"type": "string", "maxLength": SEARCH_MAX_LENGTH, "pattern": r"^[^\x00]*$"})
+class SearchFilter(django_filters.CharFilter):  # type: ignore[misc]
+    """Words to find in the company name or the position."""
+
+
 class StableOrderingFilter(django_filters.OrderingFilter):  # type: ignore[misc]
     """``?ordering=`` with the id as tie-breaker, so pages never overlap or skip rows."""
 
@@ -211,7 +217,7 @@ class InterviewFilter(UserTimezoneFilterSet):
     application_date = DateRangeFilter(
         help_text=_("application_date_after / application_date_before (YYYY-MM-DD).")
     )
-    search = django_filters.CharFilter(
+    search = SearchFilter(
         method="filter_search",
         max_length=SEARCH_MAX_LENGTH,
         help_text=_("Words that must each appear in the company name or the position."),

@@ -16,6 +16,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import get_class
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+JSON = "application/json"
 
 
 def error_response(description: str) -> dict[str, Any]:
@@ -40,7 +41,18 @@ class PackageJWTScheme(SimpleJWTScheme):  # type: ignore[no-untyped-call]
 
 
 class PackageAutoSchema(AutoSchema):
-    """AutoSchema that documents the error answers every package view can give."""
+    """AutoSchema that documents the error answers every package view can give.
+
+    Request bodies are documented as JSON where a view reads JSON. The views
+    also read form and multipart bodies, but those cannot carry ``null`` or
+    types other than text: a schema offering them would promise shapes (a
+    null ``interview_type``, an integer id) that such a body cannot express.
+    A view that reads no JSON (a file upload) keeps its own media types.
+    """
+
+    def map_parsers(self) -> list[Any]:
+        media_types: list[Any] = super().map_parsers()
+        return [JSON] if JSON in media_types else media_types
 
     def get_operation(self, *args: Any, **kwargs: Any) -> Any:
         operation = super().get_operation(*args, **kwargs)

@@ -1,19 +1,24 @@
 """Fuzzing every operation of the package's OpenAPI schema against the example project.
 
-Schemathesis generates requests from the schema the example project serves
-(valid and invalid ones), sends them over HTTP to gunicorn on PostgreSQL as an
-authenticated user, and checks that no answer is a server error, that every
-status code is documented and that every response body matches its schema.
-The number of examples per operation is fixed so that the run stays bounded.
+Schemathesis generates requests from the schema the example project serves,
+sends them over HTTP to gunicorn on PostgreSQL as an authenticated user, and
+checks that no answer is a server error, that every status code is
+documented and that every response body matches its schema. A second run
+checks that every request the schema allows is accepted, unless one of the
+documented rules that a schema cannot express refuses it. The number of
+examples per operation is fixed so that the run stays bounded.
 The fuzzed server has its own rate limits, far above the production ones:
 with those, most examples of the credential endpoints (all sent from one
 address) would answer 429 and test nothing.
 """
 
+import re
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
@@ -72,10 +77,11 @@ def call_login(base_url, name):
     return call("POST", f"{base_url}/api/auth/login/", {"username": name, "password": "x"})
 
 
-def fuzz(operation, base_url, token):
+def fuzz(operation, base_url, token, checks=CHECKS):
     """Run the fixed number of generated examples against one operation."""
 
-    @given(case=operation.as_strategy())
+    # Positive mode: only requests the schema allows.
+    @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
     @settings(
         max_examples=EXAMPLES_PER_OPERATION,
         deadline=None,
@@ -87,7 +93,7 @@ def fuzz(operation, base_url, token):
         case.call_and_validate(
             base_url=base_url,
             headers={"Authorization": f"Bearer {token}"},
-            checks=CHECKS,
+            checks=checks,
             timeout=30,
         )
 
@@ -104,6 +110,87 @@ def test_every_operation_survives_generated_requests(
         except (KeyboardInterrupt, SystemExit):
             raise
         # Hypothesis reports failures as exception groups, not always Exceptions.
+        except BaseException as error:
+            failures[f"{operation.method.upper()} {operation.path}"] = str(error)[:2000]
+    assert failures == {}, "\n\n".join(f"{name}:\n{text}" for name, text in failures.items())
+
+
+# What refuses a request the schema allows: rules about values that a JSON
+# schema cannot state, each documented (docs/api.md, docs/auth.md), with the
+# message it answers.
+DOCUMENTED_RULES = [
+    # docs/api.md#accepted-range: the date range, an instant in UTC.
+    r"^Enter a date between 1900-01-01 and 2199-12-31\.$",
+    r"^Enter a datetime between 1900-01-01T00:00:00Z and 2199-12-31T23:59:59Z\.$",
+    # docs/api.md#interview: a new interview is not in the past.
+    r"^A new interview cannot be scheduled in the past\.$",
+    # docs/api.md#round: a round belongs to one of the user's own interviews.
+    r"^No interview \d+ among yours\.$",
+    # docs/api.md: the caps on interviews per user and rounds per interview.
+    r"^You have reached the limit of \d+ interviews; delete one first\.$",
+    r"^This interview has reached the limit of \d+ rounds\.$",
+    # docs/api.md#text: markup refused, control characters removed (which can
+    # leave a name blank), lengths counted after cleaning.
+    r"^HTML tags are not allowed here; enter plain text\.$",
+    r"^This field may not be blank\.$",
+    r"^Ensure this field has no more than \d+ characters\.$",
+    # docs/auth.md: credentials and the password policy.
+    r"^Unable to log in with provided credentials\.$",
+    r"^Your old password was entered incorrectly\. Please enter it again\.$",
+    r"^Invalid value$",
+    r"^This password is |^The password is too similar|^The two password fields didn",
+    r"^A user with that (username|email address) already exists\.$",
+    # docs/auth.md: usernames follow the host's user model's validators.
+    r"^Enter a valid username\.",
+    # docs/auth.md: NUL is refused in credentials.
+    r"^Null characters are not allowed\.$",
+]
+# An uploaded file's content is checked row by row; its schema is "a file".
+FILE_CONTENT_OPERATIONS = {"POST /api/interviews/import/"}
+
+
+def messages(body):
+    """Every message of an error body, whatever its nesting."""
+    if isinstance(body, str):
+        yield body
+    elif isinstance(body, dict):
+        for value in body.values():
+            yield from messages(value)
+    elif isinstance(body, list):
+        for value in body:
+            yield from messages(value)
+
+
+def refused_only_by_a_documented_rule(ctx, response, case):
+    """A 400 to a request the schema allows must name a documented rule."""
+    if response.status_code != 400 or case.operation.label in FILE_CONTENT_OPERATIONS:
+        return
+    unexplained = [
+        message
+        for message in messages(response.json())
+        if not any(re.search(rule, message) for rule in DOCUMENTED_RULES)
+    ]
+    if unexplained:
+        raise AssertionError(
+            f"{case.operation.label} refused a request its schema allows: {unexplained}; "
+            f"query={case.query!r} body={case.body!r}"
+        )
+
+
+def test_no_request_the_schema_allows_is_refused_for_its_shape(
+    example_project, fuzz_token, package_operations
+):
+    failures = {}
+    for operation in package_operations:
+        try:
+            fuzz(
+                operation,
+                example_project.base_url,
+                fuzz_token,
+                checks=[refused_only_by_a_documented_rule],
+            )
+        except (KeyboardInterrupt, SystemExit):
+            raise
         except BaseException as error:
             failures[f"{operation.method.upper()} {operation.path}"] = str(error)[:2000]
     assert failures == {}, "\n\n".join(f"{name}:\n{text}" for name, text in failures.items())

@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from interview_coordinator.bounds import validate_date_in_range
@@ -54,6 +55,7 @@ PAST_TOLERANCE = datetime.timedelta(minutes=1)
 TEXT_MAX_LENGTH = 200
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
 class OwnInterviewField(serializers.PrimaryKeyRelatedField[Interview]):
     """The interview of a round: only one of the requesting user's own.
 

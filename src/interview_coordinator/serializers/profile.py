@@ -20,7 +20,13 @@ REMINDER_TIME_FORMAT = "%H:%M"
 REMINDER_TIME_INPUT_FORMATS = ["%H:%M", "%H:%M:%S"]
 
 
-@extend_schema_field({"type": "string", "pattern": r"^\d{1,2}:\d{2}(:\d{2})?$", "example": "09:00"})
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+        "example": "09:00",
+    }
+)
 class ReminderTimeField(serializers.TimeField):
     """A time of day in, "HH:MM" out: the original front end sends both forms."""
 
@@ -30,7 +36,10 @@ class ReminderTimeField(serializers.TimeField):
         super().__init__(**kwargs)
 
 
-@extend_schema_field({"type": "string", "maxLength": 64, "example": "Europe/Berlin"})
+# The names this system's zone database knows, the only ones accepted.
+@extend_schema_field(
+    {"type": "string", "enum": sorted(known_timezones()), "example": "Europe/Berlin"}
+)
 class TimezoneField(serializers.CharField):
     default_error_messages = {
         "unknown": _("{value!r} is not a known IANA timezone name, e.g. 'Europe/Berlin'."),
