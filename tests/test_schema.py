@@ -278,3 +278,13 @@ def test_login_says_it_needs_a_username_or_an_email(api_client):
         response = api_client.post("/api/auth/login/", body, format="json")
         refused_for_its_shape = "Must include" in json.dumps(response.json())
         assert checker.is_valid(body) is not refused_for_its_shape, (body, response.json())
+
+
+def test_the_account_deletion_documents_its_own_body():
+    """The DELETE's declared serializer, not the view's (which would ask for a username)."""
+    generated = SchemaGenerator().get_schema(request=None, public=True)
+    generated = json.loads(json.dumps(generated, default=str))
+    body = generated["paths"]["/api/auth/user/"]["delete"]["requestBody"]
+
+    assert body["required"] is True
+    assert set(request_schema(generated, "/api/auth/user/", "delete")["properties"]) == {"password"}

@@ -50,6 +50,9 @@ class PackageAutoSchema(AutoSchema):
     A view that reads no JSON (a file upload) keeps its own media types.
     """
 
+    # The DELETE's declared request while its body is documented as a POST's.
+    pinned_request: Any = None
+
     def map_parsers(self) -> list[Any]:
         media_types: list[Any] = super().map_parsers()
         return [JSON] if JSON in media_types else media_types
@@ -73,11 +76,19 @@ class PackageAutoSchema(AutoSchema):
         # drf-spectacular's private helpers are untyped.
         if not self.declares_delete_body():
             return super()._get_request_body(direction)  # type: ignore[no-untyped-call]
+        # As a POST the declaration (scoped to DELETE) would not apply: pin it.
+        self.pinned_request = self.get_request_serializer()
         self.method = "POST"
         try:
             return super()._get_request_body(direction)  # type: ignore[no-untyped-call]
         finally:
             self.method = "DELETE"
+            self.pinned_request = None
+
+    def get_request_serializer(self) -> Any:
+        if self.pinned_request is not None:
+            return self.pinned_request
+        return super().get_request_serializer()
 
     def declares_delete_body(self) -> bool:
         if self.method != "DELETE":

@@ -137,6 +137,8 @@ DOCUMENTED_RULES = [
     # docs/auth.md: credentials and the password policy.
     r"^Unable to log in with provided credentials\.$",
     r"^Your old password was entered incorrectly\. Please enter it again\.$",
+    # docs/auth.md: deleting the account needs the current password.
+    r"^The password is not correct\.$",
     r"^Invalid value$",
     r"^This password is |^The password is too similar|^The two password fields didn",
     r"^A user with that (username|email address) already exists\.$",
