@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models.signals import post_save, pre_save
 from django.urls import reverse
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -141,3 +141,28 @@ def test_a_refresh_racing_a_password_change_does_not_survive_it(user, client_for
         assert again.status_code == 401, "a token issued during the change outlived it"
     else:
         assert rotated.status_code == 401
+
+
+def test_two_tabs_refreshing_at_once_keep_the_user_signed_in(user):
+    token = APIClient().post(
+        url("rest_login"), {"username": "alice", "password": PASSWORD}, format="json"
+    )
+    token = token.data["refresh"]
+
+    def rotate(i):
+        client = APIClient(REMOTE_ADDR=f"10.13.0.{i}")
+        return lambda: client.post(url("token_refresh"), {"refresh": token}, format="json")
+
+    # The first to lock the user holds before blacklisting; the other waits on the lock.
+    release = hold_at(pre_save, BlacklistedToken, 2)
+    try:
+        answers = in_threads(rotate(1), rotate(2))
+    finally:
+        release()
+
+    assert sorted(answer.status_code for answer in answers) == [200, 401]
+    winner = next(answer for answer in answers if answer.status_code == 200)
+    again = APIClient().post(
+        url("token_refresh"), {"refresh": winner.data["refresh"]}, format="json"
+    )
+    assert again.status_code == 200, again.data

@@ -3,7 +3,8 @@
 Every refresh returns a new refresh token and, with simplejwt's blacklist app
 installed and ``BLACKLIST_ON_LOGOUT`` on, the old one stops working. The
 blacklist row is the lock: when two requests present the same refresh token,
-only the one that creates the row gets a new pair.
+only the one that creates the row gets a new pair; the other, which was
+already in flight, answers 401 without revoking anything.
 
 A blacklisted token presented again is a stolen copy only when it was
 rotated or logged out. One issued before the account's latest revocation of
@@ -130,8 +131,9 @@ def rotate(raw: str) -> dict[str, str]:
             token.outstand()
             pair["refresh"] = str(token)
             return pair
-    # Another request rotated this very token a moment ago.
-    raise reused(user.pk)
+    # A concurrent request (another tab) rotated this very token while this
+    # one waited for the lock: no copy was replayed, so nothing is revoked.
+    raise RefreshRejected("superseded", user.pk)
 
 
 def revoke(raw: str) -> Any:
