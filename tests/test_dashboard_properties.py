@@ -35,8 +35,8 @@ from interview_coordinator.models import (
     RoundOutcome,
     RoundStage,
 )
+from interview_coordinator.renderers import PackageJSONRenderer
 from interview_coordinator.timezones import user_timezone
-from interview_coordinator.views.base import PackageJSONRenderer
 
 ZONES = ["UTC", "America/Los_Angeles", "Pacific/Auckland", "Asia/Kolkata", "Asia/Kathmandu"]
 # Weighted towards scheduled moments, which the clock moves between the lists.

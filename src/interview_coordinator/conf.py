@@ -23,6 +23,10 @@ DEFAULTS: dict[str, Any] = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Renderers of the package's views: JSON only, so that an error is never
+    # an HTML page (DRF's browsable API answers one to Accept: text/html).
+    # The CSV export and the calendar feed add their own file renderer.
+    "RENDERER_CLASSES": ["interview_coordinator.renderers.PackageJSONRenderer"],
     # Lists answer a plain array unless ?limit= is given; then pages are
     # capped at this many rows.
     "PAGE_SIZE_MAX": 100,
@@ -89,7 +93,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 # Settings holding dotted paths, resolved to objects on access.
-IMPORT_STRINGS = frozenset({"AUTHENTICATION_CLASSES", "PERMISSION_CLASSES"})
+IMPORT_STRINGS = frozenset({"AUTHENTICATION_CLASSES", "PERMISSION_CLASSES", "RENDERER_CLASSES"})
 
 # Settings that existed once; naming one is an error rather than silently ignored.
 # RATELIMIT_CACHE: django-ratelimit's own RATELIMIT_USE_CACHE names the cache.

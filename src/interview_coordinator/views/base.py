@@ -1,7 +1,7 @@
 """What every view of the package shares, configured from ``conf.py``.
 
 The package never changes the host's ``REST_FRAMEWORK`` setting: its views
-pick their authentication, permissions, parsers and error handling here, read
+pick their authentication, permissions, renderers, parsers and error handling here, read
 on each request so that ``override_settings`` applies.
 """
 
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
-from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.schemas.inspectors import ViewInspector
@@ -22,6 +22,7 @@ from interview_coordinator.authentication import JWTAuthentication
 from interview_coordinator.conf import app_settings
 from interview_coordinator.exceptions import exception_handler
 from interview_coordinator.parsers import SafeJSONParser, check_body_size
+from interview_coordinator.renderers import JSONWhenUnacceptable
 from interview_coordinator.schema import PackageAutoSchema
 
 # The mixin is used before an APIView in every view's bases; type it as one.
@@ -33,16 +34,6 @@ else:
     MixinBase = object
 
 
-class PackageJSONRenderer(JSONRenderer):
-    """JSON with non-ASCII escaped, so that any character a client sent can be echoed.
-
-    Validation messages repeat the input ("… is not a valid choice"); a lone
-    surrogate in it cannot be encoded as UTF-8 and would turn a 400 into a 500.
-    """
-
-    ensure_ascii = True
-
-
 class PackageViewMixin(MixinBase):
     """Mixed into every API view of the package.
 
@@ -52,7 +43,9 @@ class PackageViewMixin(MixinBase):
     """
 
     schema: ViewInspector | None = PackageAutoSchema()
-    renderer_classes: Sequence[type[BaseRenderer]] = [PackageJSONRenderer, BrowsableAPIRenderer]
+    # Renderers of the files a view serves, after the package's RENDERER_CLASSES.
+    file_renderer_classes: Sequence[type[BaseRenderer]] = ()
+    content_negotiation_class = JSONWhenUnacceptable
     parser_classes: Sequence[type[BaseParser]] = [SafeJSONParser, FormParser, MultiPartParser]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -76,6 +69,12 @@ class PackageViewMixin(MixinBase):
 
     def get_permissions(self) -> list[BasePermission]:
         return [cls() for cls in app_settings.PERMISSION_CLASSES]
+
+    def get_renderers(self) -> list[BaseRenderer]:
+        # Not the host's DEFAULT_RENDERER_CLASSES: its browsable API would
+        # answer a browser's errors as HTML pages.
+        classes = [*app_settings.RENDERER_CLASSES, *self.file_renderer_classes]
+        return [cls() for cls in classes]
 
     def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
         return exception_handler

@@ -34,7 +34,7 @@ from interview_coordinator.models import CalendarFeed
 from interview_coordinator.ratelimit import check, throttled
 from interview_coordinator.renderers import ICalendarRenderer
 from interview_coordinator.serializers.calendar import CalendarFeedSerializer
-from interview_coordinator.views.base import PackageJSONRenderer, PackageViewMixin
+from interview_coordinator.views.base import PackageViewMixin
 
 FEED_SCOPE = "calendar-feed"
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -57,7 +57,7 @@ class CalendarFeedView(PackageViewMixin, APIView):
     when the client's ``ETag`` or date is current.
     """
 
-    renderer_classes: Sequence[type[BaseRenderer]] = [PackageJSONRenderer, ICalendarRenderer]
+    file_renderer_classes: Sequence[type[BaseRenderer]] = [ICalendarRenderer]
 
     def get_authenticators(self) -> list[BaseAuthentication]:
         return []

@@ -26,7 +26,7 @@ from interview_coordinator.portability.csv_import import IMPORT_ACTIONS, import_
 from interview_coordinator.portability.full_export import user_export
 from interview_coordinator.renderers import CSVRenderer
 from interview_coordinator.timezones import request_timezone
-from interview_coordinator.views.base import PackageJSONRenderer, PackageViewMixin
+from interview_coordinator.views.base import PackageViewMixin
 
 UPLOAD_FIELD = "file"
 TRUE_VALUES = frozenset({"1", "true", "yes"})
@@ -90,7 +90,7 @@ IMPORT_REPORT_SCHEMA = _object(
 class InterviewExportView(PackageViewMixin, APIView):
     """All the user's applications as a CSV file (UTF-8 with BOM), streamed row by row."""
 
-    renderer_classes: Sequence[type[BaseRenderer]] = [PackageJSONRenderer, CSVRenderer]
+    file_renderer_classes: Sequence[type[BaseRenderer]] = [CSVRenderer]
 
     def get(self, request: Request) -> StreamingHttpResponse:
         interviews = Interview.objects.filter(user_id=request.user.pk)
