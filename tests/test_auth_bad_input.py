@@ -172,3 +172,30 @@ def test_user_details_refuses_bad_values(client, user):
     assert set(response.data) == {"username", "first_name", "last_name"}
     user.refresh_from_db()
     assert user.username == "alice"
+
+
+@pytest.mark.parametrize("value", [123, 1.5, 1e308, True], ids=["int", "float", "huge", "bool"])
+def test_numbers_are_not_names(api_client, client, user, value):
+    register = api_client.post(
+        reverse("interview_coordinator:rest_register"),
+        {
+            "username": value,
+            "email": "n@example.com",
+            "password1": "Str0ng-enough-pw",
+            "password2": "Str0ng-enough-pw",
+        },
+        format="json",
+    )
+    rename = client.patch(
+        reverse("interview_coordinator:rest_user_details"),
+        {"username": value, "first_name": value},
+        format="json",
+    )
+
+    assert register.status_code == 400
+    assert set(register.data) == {"username"}
+    assert rename.status_code == 400
+    assert set(rename.data) == {"username", "first_name"}
+    assert get_user_model().objects.count() == 1
+    user.refresh_from_db()
+    assert user.username == "alice"

@@ -48,11 +48,16 @@ class DetailSerializer(serializers.Serializer[Any]):
 
 
 class TextField(serializers.CharField):
-    """A CharField that refuses lone surrogates, which would fail as a 500 deeper down."""
+    """A CharField that takes only strings (DRF's turns 123 into "123") and no lone surrogates.
+
+    Lone surrogates would fail as a 500 deeper down.
+    """
 
     default_error_messages = {"encoding": _("Text contains characters that are not valid.")}
 
     def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
         value = super().to_internal_value(data)
         try:
             value.encode("utf-8")
