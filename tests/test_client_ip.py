@@ -27,6 +27,12 @@ def test_without_trusted_proxies_the_forwarded_header_is_ignored():
         (2, "203.0.113.5", "192.0.2.1"),
         (1, "", "192.0.2.1"),
         (1, ", ,", "192.0.2.1"),
+        (1, "9.9.9.9:1", "9.9.9.9"),
+        (1, "6.6.6.6, 9.9.9.9:65535", "9.9.9.9"),
+        (1, "[2001:db8::1]:443", "2001:db8::1"),
+        (1, "[2001:db8::1]", "2001:db8::1"),
+        (1, "2001:db8::1", "2001:db8::1"),
+        (1, "::ffff:192.0.2.7", "::ffff:192.0.2.7"),
     ],
 )
 def test_trusted_proxies_are_counted_from_the_right(settings, proxies, forwarded, expected):
@@ -40,3 +46,26 @@ def test_missing_remote_addr_is_an_empty_address():
     del factory_request.META["REMOTE_ADDR"]
 
     assert client_ip(factory_request) == ""
+
+
+@pytest.mark.django_db
+def test_a_port_in_the_forwarded_address_gives_no_fresh_budget(settings):
+    from django.urls import reverse
+    from rest_framework.test import APIClient
+
+    settings.INTERVIEW_COORDINATOR = {**settings.INTERVIEW_COORDINATOR, "TRUSTED_PROXY_COUNT": 1}
+    forwarded = [f"9.9.9.9:{port}" for port in range(1, 7)]
+    forwarded += [f"[2001:db8::1]:{port}" for port in range(1, 7)]
+    statuses = [
+        # A name of its own each time, so that only the per-address budget is spent.
+        APIClient(HTTP_X_FORWARDED_FOR=address)
+        .post(
+            reverse("interview_coordinator:rest_login"),
+            {"username": f"nobody{i}", "password": "wrong-guess-1"},
+            format="json",
+        )
+        .status_code
+        for i, address in enumerate(forwarded)
+    ]
+
+    assert statuses == ([400] * 5 + [429]) * 2

@@ -38,7 +38,20 @@ def client_ip(request: HttpRequest) -> str:
     hops = [hop.strip() for hop in header.split(",") if hop.strip()]
     if len(hops) < proxies:
         return remote
-    return hops[-proxies]
+    return without_port(hops[-proxies])
+
+
+def without_port(hop: str) -> str:
+    """The address of a forwarded entry without the port some proxies append.
+
+    ``a.b.c.d:port`` and ``[addr]:port``: left in, every port would count as
+    a client of its own, with a fresh rate-limit budget. A bare IPv6 address
+    keeps its colons.
+    """
+    if hop.startswith("["):
+        return hop[1:].split("]", 1)[0]
+    host, colon, _port = hop.rpartition(":")
+    return host if colon and "." in host and ":" not in host else hop
 
 
 def log_event(
