@@ -248,6 +248,26 @@ class TestContent:
         Interview.objects.filter(pk=interview.pk).update(updated_at=long_ago)
         assert events_of(fetch(api_client, url)) == {}
 
+    @pytest.mark.parametrize("closed", ["rejected", "withdrawn", "declined"])
+    def test_a_closed_applications_date_is_cancelled_for_30_days(
+        self, auth_client, api_client, closed
+    ):
+        interview = new_interview(auth_client, interview_stage="technical")
+        url = feed_url(auth_client)
+        uid = moment_uid(interview.pk, None)
+        assert str(events_of(fetch(api_client, url))[uid]["STATUS"]) == "CONFIRMED"
+        response = auth_client.patch(
+            f"/api/interviews/{interview.pk}/", {"application_status": closed}, format="json"
+        )
+        assert response.status_code == 200, response.content
+        events = events_of(fetch(api_client, url))
+        assert list(events) == [uid]
+        assert str(events[uid]["STATUS"]) == "CANCELLED"
+        long_ago = timezone.now() - timedelta(days=31)
+        Interview.objects.filter(pk=interview.pk).update(updated_at=long_ago)
+        InterviewRound.objects.filter(interview=interview).update(updated_at=long_ago)
+        assert events_of(fetch(api_client, url)) == {}
+
     def test_a_deleted_round_disappears(self, auth_client, api_client):
         interview = new_interview(auth_client)
         round_ = new_round(auth_client, interview)

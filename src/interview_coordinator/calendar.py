@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from interview_coordinator.conf import app_settings
 from interview_coordinator.models import (
+    CLOSED_STATUSES,
     CalendarFeed,
     Interview,
     InterviewRound,
@@ -45,6 +46,7 @@ from interview_coordinator.models import (
     InterviewStatus,
     RoundOutcome,
 )
+from interview_coordinator.pipeline import is_closed
 
 PRODID = "-//django-interview-coordinator//reminders//EN"
 # Length of the event when the round gives no duration.
@@ -167,7 +169,8 @@ class Moment:
                 duration = datetime.timedelta(minutes=round_.duration_minutes)
             notes = round_.notes or notes
         if own:
-            cancelled = interview.status == str(InterviewStatus.CANCELLED)
+            # A closed application's date is no moment, as for the reminders.
+            cancelled = is_closed(interview)
         else:
             cancelled = round_ is not None and round_.outcome == str(RoundOutcome.CANCELLED)
         return cls(
@@ -191,14 +194,16 @@ def user_moments(user_id: Any, now: datetime.datetime) -> list[Moment]:
 
     One event per moment, owned as ``event_uid`` says: a round at its
     interview's scheduled date is part of the interview's event. Cancelled
-    ones stay for ``CALENDAR_CANCELLED_DAYS`` after their last change, long
-    enough for every subscribed client to see the cancellation.
+    ones (a closed application's date too) stay for ``CALENDAR_CANCELLED_DAYS``
+    after their last change, long enough for every subscribed client to see
+    the cancellation.
     """
     since = now - datetime.timedelta(days=int(app_settings.CALENDAR_PAST_DAYS))
     cancelled_since = now - datetime.timedelta(days=int(app_settings.CALENDAR_CANCELLED_DAYS))
+    closed = Q(status=InterviewStatus.CANCELLED) | Q(application_status__in=CLOSED_STATUSES)
     interviews = list(
         Interview.objects.filter(user_id=user_id, interview_date__gte=since)
-        .filter(~Q(status=InterviewStatus.CANCELLED) | Q(updated_at__gte=cancelled_since))
+        .filter(~closed | Q(updated_at__gte=cancelled_since))
         .order_by("pk")
     )
     rounds = (
@@ -229,7 +234,7 @@ def user_moments(user_id: Any, now: datetime.datetime) -> list[Moment]:
     for interview in interviews:
         key = (interview.pk, interview.interview_date)
         # An unscheduled interview's date that a live round holds is that round's event.
-        if key in owned or interview.status == str(InterviewStatus.CANCELLED):
+        if key in owned or is_closed(interview):
             moments.append(Moment.of(interview, partners.get(interview.pk), own=True))
         elif key not in live_dates:
             moments.append(Moment.of(interview, None, own=True))
