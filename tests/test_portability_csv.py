@@ -129,6 +129,16 @@ class TestImport:
         assert response.json()["summary"]["unchanged"] == 2
         assert Interview.objects.filter(user=user).count() == 2
 
+    @pytest.mark.parametrize("name", ["'+Apostrophe Co", "'Quoted", "''=Twice", "'"])
+    def test_a_leading_apostrophe_survives_the_round_trip(self, auth_client, user, name):
+        InterviewFactory(user=user, company_name=name, notes=name)
+        body = b"".join(auth_client.get(EXPORT_URL).streaming_content)
+        response = upload(auth_client, body, commit=True)
+        assert response.status_code == 200, response.content
+        assert response.json()["summary"]["unchanged"] == 1
+        interview = Interview.objects.get(user=user)
+        assert (interview.company_name, interview.notes) == (name, name)
+
     @pytest.mark.parametrize("count", [5, 200])
     def test_a_dry_run_costs_constant_queries(
         self, auth_client, user, count, django_assert_max_num_queries

@@ -62,16 +62,27 @@ VALUE_COLUMNS = ("id", *FIELDS, "created_at", "updated_at")
 # A spreadsheet runs a cell starting with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NEUTRALISER = "'"
+# Cells the export prefixes: formulas, and cells already starting with the
+# neutraliser, so that the import can tell the export's apostrophe from the
+# text's own and every exported cell reads back unchanged.
+ESCAPED_STARTS = (*FORMULA_STARTS, NEUTRALISER)
 
 
 def neutralise(cell: str) -> str:
-    """The cell with a leading apostrophe when a spreadsheet would run it as a formula."""
-    return f"{NEUTRALISER}{cell}" if cell.startswith(FORMULA_STARTS) else cell
+    """The cell with a leading apostrophe when a spreadsheet would run it as a formula.
+
+    A cell starting with an apostrophe gets one more, which ``restore`` removes.
+    """
+    return f"{NEUTRALISER}{cell}" if cell.startswith(ESCAPED_STARTS) else cell
 
 
 def restore(cell: str) -> str:
-    """Undo ``neutralise``: an apostrophe before a formula character is the export's."""
-    if cell.startswith(NEUTRALISER) and cell[1:].startswith(FORMULA_STARTS):
+    """Undo ``neutralise``: the export's apostrophe, not the text's own.
+
+    An apostrophe before a formula character or before another apostrophe is
+    the export's; any other leading apostrophe belongs to the text.
+    """
+    if cell.startswith(NEUTRALISER) and cell[1:].startswith(ESCAPED_STARTS):
         return cell[1:]
     return cell
 
