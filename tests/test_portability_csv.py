@@ -139,6 +139,28 @@ class TestImport:
         interview = Interview.objects.get(user=user)
         assert (interview.company_name, interview.notes) == (name, name)
 
+    def test_a_past_interview_date_imports_into_a_fresh_account_as_history(
+        self, auth_client, client_for, user, other_user
+    ):
+        past = timezone.now().replace(microsecond=0) - timedelta(days=40)
+        InterviewFactory(user=user, company_name="Initech", interview_date=past)
+        body = b"".join(auth_client.get(EXPORT_URL).streaming_content)
+        response = upload(client_for(other_user), body, commit=True)
+        assert response.status_code == 200, response.content
+        assert response.json()["summary"]["create"] == 1
+        imported = Interview.objects.get(user=other_user)
+        assert imported.interview_date == past
+        assert not ReminderDelivery.objects.filter(interview=imported).exists()
+        again = upload(client_for(other_user), body, commit=True)
+        assert again.json()["summary"]["unchanged"] == 1
+
+    def test_the_api_still_refuses_a_new_interview_in_the_past(self, auth_client):
+        past = (timezone.now() - timedelta(days=40)).isoformat()
+        body = {"company_name": "A", "position": "B", "interview_date": past}
+        response = auth_client.post("/api/interviews/", body, format="json")
+        assert response.status_code == 400
+        assert "interview_date" in response.json()
+
     @pytest.mark.parametrize("count", [5, 200])
     def test_a_dry_run_costs_constant_queries(
         self, auth_client, user, count, django_assert_max_num_queries

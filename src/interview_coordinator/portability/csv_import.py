@@ -191,6 +191,17 @@ class ImportingFor:
     user: Any
 
 
+class HistorySerializer(InterviewSerializer):
+    """The API's serializer, except that a new row may have a past interview date.
+
+    An import restores a job search's history (an export of another account,
+    of the original service): its past interviews happened. No reminder is
+    planned for a past moment, and a stage round never takes a past date.
+    """
+
+    accepts_past_dates = True
+
+
 def plan_import(text: str, request: Request | ImportingFor) -> ImportPlan:
     """Validate every row against the user's data; writes nothing."""
     table = read_table(text)
@@ -228,11 +239,11 @@ def plan_import(text: str, request: Request | ImportingFor) -> ImportPlan:
         instance = existing.get(key) if key is not None else None
         pk = instance.pk if instance is not None else None
         if instance is not None:
-            serializer = InterviewSerializer(
+            serializer = HistorySerializer(
                 instance, data=data, partial=True, context={"request": request}
             )
         else:
-            serializer = InterviewSerializer(data=data, context={"request": request})
+            serializer = HistorySerializer(data=data, context={"request": request})
         if not serializer.is_valid():
             results.append(RowResult(number, "error", id=pk, errors=dict(serializer.errors)))
             continue

@@ -168,9 +168,17 @@ class InterviewSerializer(serializers.ModelSerializer[Interview]):
         fields: tuple[str, ...] = (*INTERVIEW_COLUMNS, "days_in_pipeline", "is_upcoming", "rounds")
         read_only_fields = ("id", "created_at", "updated_at")
 
+    # Whether a new interview may have a past date: an import brings history.
+    accepts_past_dates = False
+
     def validate_interview_date(self, value: datetime.datetime | None) -> Any:
         """A new interview cannot be scheduled in the past; an existing one keeps its history."""
-        if self.instance is None and value is not None and value < timezone.now() - PAST_TOLERANCE:
+        if (
+            self.instance is None
+            and not self.accepts_past_dates
+            and value is not None
+            and value < timezone.now() - PAST_TOLERANCE
+        ):
             raise serializers.ValidationError(
                 _("A new interview cannot be scheduled in the past."), code="past"
             )
