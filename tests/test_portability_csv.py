@@ -303,6 +303,11 @@ class TestHostileFiles:
             ("notes,location\nx,remote\n", "company_name"),
             ("company_name,Company name,position\nA,A,B\n", "Two columns"),
             ("company_name,position\nA,B,C,D\n", "more cells"),
+            (
+                'company_name,position,notes\nA,P,"oops\nB,P,x\nC,P,y\nD,P,z\n',
+                "not a readable CSV",
+            ),
+            ('company_name,position\n"A"x,B\n', "not a readable CSV"),
         ],
     )
     def test_malformed_tables_are_a_400_on_the_file(self, auth_client, text, message):

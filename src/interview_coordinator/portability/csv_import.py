@@ -165,7 +165,9 @@ def read_table(text: str) -> tablib.Dataset:
     if not text.strip():
         raise file_error(_("The file is empty; expected a header row and one row per application."))
     try:
-        return tablib.Dataset().load(text, format="csv")
+        # strict: an unterminated quote is an error, not a cell swallowing
+        # every later row up to the end of the file.
+        return tablib.Dataset().load(text, format="csv", strict=True)
     except InvalidDimensions as error:
         raise file_error(
             _("The file is not a table: a row has more cells than the header row.")
