@@ -353,6 +353,43 @@ class TestPolling:
         response = fetch(api_client, url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
         assert response.status_code == 200
 
+    @pytest.mark.parametrize(
+        "leave",
+        ["interview date cleared", "round date cleared", "moved 100 days back", "aged out"],
+    )
+    def test_an_event_leaving_the_feed_moves_last_modified(
+        self, auth_client, api_client, user, leave
+    ):
+        interview = new_interview(auth_client)
+        round_ = new_round(auth_client, interview)
+        url = feed_url(auth_client)
+        long_ago = timezone.now() - timedelta(days=2)
+        CalendarFeed.objects.filter(user=user).update(changed_at=long_ago)
+        Interview.objects.filter(pk=interview.pk).update(updated_at=long_ago)
+        InterviewRound.objects.filter(pk=round_.pk).update(updated_at=long_ago)
+        first = fetch(api_client, url)
+        assert len(events_of(first)) == 2
+        if leave == "interview date cleared":
+            body = {"interview_date": None}
+            response = auth_client.patch(f"/api/interviews/{interview.pk}/", body, format="json")
+        elif leave == "round date cleared":
+            body = {"scheduled_date": None}
+            path = f"/api/interviews/rounds/{round_.pk}/"
+            response = auth_client.patch(path, body, format="json")
+        elif leave == "moved 100 days back":
+            body = {"scheduled_date": (timezone.now() - timedelta(days=100)).isoformat()}
+            path = f"/api/interviews/rounds/{round_.pk}/"
+            response = auth_client.patch(path, body, format="json")
+        else:
+            # No write: the clock takes the round out of the 90-day window.
+            old = timezone.now() - timedelta(days=91)
+            InterviewRound.objects.filter(pk=round_.pk).update(scheduled_date=old)
+            response = None
+        assert response is None or response.status_code == 200, response.content
+        again = fetch(api_client, url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+        assert again.status_code == 200
+        assert len(events_of(again)) == 1
+
     def test_a_client_asking_for_text_calendar_only_gets_it(self, auth_client, api_client):
         response = fetch(api_client, feed_url(auth_client), HTTP_ACCEPT="text/calendar")
         assert response.status_code == 200

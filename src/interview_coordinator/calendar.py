@@ -31,7 +31,7 @@ from typing import Any
 import icalendar
 import nh3
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -308,6 +308,68 @@ def issue_token(user_id: Any) -> tuple[str, CalendarFeed]:
         defaults={"token_hash": token_digest(token), "created_at": now, "changed_at": now},
     )
     return token, feed
+
+
+def latest(rows: QuerySet[Any], field: str) -> Subquery:
+    """The largest ``field`` of the rows, as a subquery of the feed's own query."""
+    return Subquery(rows.order_by(f"-{field}").values(field)[:1])
+
+
+def feed_with_changes(token_hash: str, now: datetime.datetime) -> CalendarFeed | None:
+    """The feed of a token, with what dates the events that left it, in one query.
+
+    An event leaves the feed when a write moves or clears its date (its row's
+    ``updated_at`` dates that), or when the clock takes it out of the window:
+    ``CALENDAR_PAST_DAYS`` after its start, ``CALENDAR_CANCELLED_DAYS`` after a
+    cancellation. Neither leaves a row in ``user_moments``; without these,
+    ``If-Modified-Since`` would answer a stale 304.
+    """
+    past_days = datetime.timedelta(days=int(app_settings.CALENDAR_PAST_DAYS))
+    cancelled_days = datetime.timedelta(days=int(app_settings.CALENDAR_CANCELLED_DAYS))
+    interviews = Interview.objects.filter(user_id=OuterRef("user_id"))
+    rounds = InterviewRound.objects.filter(interview__user_id=OuterRef("user_id"))
+    closed = Q(status=InterviewStatus.CANCELLED) | Q(application_status__in=CLOSED_STATUSES)
+    expired = Q(updated_at__lt=now - cancelled_days)
+    since = now - past_days
+    feed: CalendarFeed | None = (
+        CalendarFeed.objects.filter(token_hash=token_hash)
+        .annotate(
+            interview_written=latest(interviews, "updated_at"),
+            round_written=latest(rounds, "updated_at"),
+            interview_aged=latest(interviews.filter(interview_date__lt=since), "interview_date"),
+            round_aged=latest(rounds.filter(scheduled_date__lt=since), "scheduled_date"),
+            interview_expired=latest(interviews.filter(closed, expired), "updated_at"),
+            round_expired=latest(
+                rounds.filter(expired, outcome=RoundOutcome.CANCELLED), "updated_at"
+            ),
+        )
+        .first()
+    )
+    return feed
+
+
+def feed_last_modified(feed: CalendarFeed, moments: Iterable[Moment]) -> datetime.datetime:
+    """The latest change of the feed: of an event in it, or of one that left it.
+
+    ``feed`` comes from ``feed_with_changes``. Stable while nothing changes:
+    with no rows at all it is when the feed was issued.
+    """
+    past_days = datetime.timedelta(days=int(app_settings.CALENDAR_PAST_DAYS))
+    cancelled_days = datetime.timedelta(days=int(app_settings.CALENDAR_CANCELLED_DAYS))
+    shifted = {
+        "interview_written": datetime.timedelta(0),
+        "round_written": datetime.timedelta(0),
+        "interview_aged": past_days,
+        "round_aged": past_days,
+        "interview_expired": cancelled_days,
+        "round_expired": cancelled_days,
+    }
+    candidates = [feed.changed_at, *(moment.last_modified for moment in moments)]
+    for name, shift in shifted.items():
+        value = getattr(feed, name, None)
+        if value is not None:
+            candidates.append(value + shift)
+    return max(candidates)
 
 
 def note_deletion(user_id: Any) -> None:

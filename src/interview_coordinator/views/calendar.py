@@ -25,6 +25,8 @@ from rest_framework.views import APIView
 from interview_coordinator.calendar import (
     feed_calendar,
     feed_etag,
+    feed_last_modified,
+    feed_with_changes,
     issue_token,
     token_digest,
     user_moments,
@@ -71,13 +73,13 @@ class CalendarFeedView(PackageViewMixin, APIView):
         wait = check(request, FEED_SCOPE, digest, rate)
         if wait:
             raise throttled(request, FEED_SCOPE, wait, rate, _("for this calendar feed"))
-        feed = CalendarFeed.objects.filter(token_hash=digest).first()
+        now = timezone.now()
+        feed = feed_with_changes(digest, now)
         if feed is None:
             raise NotFound()
-        moments = user_moments(feed.user_id, timezone.now())
+        moments = user_moments(feed.user_id, now)
         etag = feed_etag(moments)
-        changed = max([feed.changed_at, *(moment.last_modified for moment in moments)])
-        last_modified = int(changed.timestamp())
+        last_modified = int(feed_last_modified(feed, moments).timestamp())
         response = get_conditional_response(
             request._request, etag=etag, last_modified=last_modified
         )
