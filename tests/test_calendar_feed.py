@@ -145,6 +145,13 @@ class TestContent:
         assert other.dtstart.value == round_.scheduled_date.replace(microsecond=0)
         assert other.description.value == "Bring ID & laptop\nRoom 4"
 
+    def test_the_published_ttl_is_an_icalendar_duration(self, auth_client, api_client):
+        new_interview(auth_client)
+        response = fetch(api_client, feed_url(auth_client))
+        lines = response.content.decode("utf-8").split("\r\n")
+        assert "X-PUBLISHED-TTL:PT1H" in lines
+        assert "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in lines
+
     def test_an_interview_date_without_duration_lasts_the_documented_default(
         self, auth_client, api_client
     ):

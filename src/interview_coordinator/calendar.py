@@ -57,7 +57,7 @@ FEED_PRODID = "-//django-interview-coordinator//calendar//EN"
 # How often subscribed clients are asked to poll (RFC 7986 REFRESH-INTERVAL).
 REFRESH_INTERVAL = datetime.timedelta(hours=1)
 # Version of the feed's layout: part of every ETag, so new code never answers 304.
-FEED_FORMAT = 1
+FEED_FORMAT = 2
 BLOCK_END = re.compile(r"<br\s*/?>|</p>|</li>|</blockquote>|</pre>", re.IGNORECASE)
 
 
@@ -277,7 +277,9 @@ def feed_calendar(moments: Iterable[Moment]) -> bytes:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", _("Interviews"))
     calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH_INTERVAL)
+    # An X- property is text to the library: give it the duration's own type,
+    # or it writes Python's "1:00:00" instead of RFC 5545's "PT1H".
+    calendar.add("x-published-ttl", icalendar.vDuration(REFRESH_INTERVAL))
     for moment in moments:
         calendar.add_component(feed_event(moment))
     return bytes(calendar.to_ical())
