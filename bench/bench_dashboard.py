@@ -21,7 +21,7 @@ measured in rounds interleaved across them (``--rounds``), so that other load
 on the machine weighs on all alike; req/s is the mean over the rounds, p50
 the median of the rounds' p50s.
 
-    .venv/bin/python bench/bench_dashboard.py                # about 12 minutes
+    .venv/bin/python bench/bench_dashboard.py                # about 8 minutes
     .venv/bin/python bench/bench_dashboard.py --quick        # N = 100 and 1,000, a few minutes
 
 Needs ``wrk`` on the PATH. gunicorn is stopped and the database dropped at
