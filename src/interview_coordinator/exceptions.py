@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.signals import got_request_exception
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
@@ -17,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, plus clear answers for hostile bodies and a lost database.
+    """DRF's handler, plus clear answers for hostile bodies, a lost database and the unexpected.
 
     A dropped database connection is a transient fault the client can retry,
     so it answers 503 with a JSON body instead of Django's HTML 500 page.
@@ -38,7 +40,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "5"},
         )
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    return response if response is not None else server_error(exc, context)
 
 
 def suspicious_request(exc: SuspiciousOperation) -> Response:
@@ -55,3 +58,32 @@ def suspicious_request(exc: SuspiciousOperation) -> Response:
         {"detail": _("The request was refused: %(reason)s") % {"reason": str(exc)}},
         status=status.HTTP_400_BAD_REQUEST,
     )
+
+
+def server_error(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """A JSON 500 for an unexpected exception, reported as Django reports its own.
+
+    The traceback goes to the ``django.request`` logger and
+    ``got_request_exception`` (error reporters, the test client), as
+    Django's handler would send them; the answer tells nothing of the
+    failure. With ``DEBUG`` on, Django's debug page shows the traceback.
+    """
+    if settings.DEBUG:
+        return None
+    request = getattr(context.get("request"), "_request", None)
+    got_request_exception.send(sender=None, request=request)
+    path = request.path if request is not None else ""
+    logging.getLogger("django.request").error(
+        "Internal Server Error: %s",
+        path,
+        exc_info=exc,
+        extra={"status_code": status.HTTP_500_INTERNAL_SERVER_ERROR, "request": request},
+    )
+    set_rollback()
+    response = Response(
+        {"detail": _("A server error occurred.")},
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+    # Logged above with the traceback: Django's own line would repeat it without.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
