@@ -340,6 +340,15 @@ class TestHostileFiles:
         assert response.status_code == 400
         assert "commit" in response.json()
 
+    @pytest.mark.parametrize("value", ["yes", "true", "True", "no", "false", " 1", "on", "2"])
+    def test_a_commit_value_other_than_0_or_1_is_a_400_and_writes_nothing(self, auth_client, value):
+        response = auth_client.post(
+            f"{IMPORT_URL}?commit={value}", HEADER + "Acme,Dev,,,,\n", content_type="text/csv"
+        )
+        assert response.status_code == 400
+        assert list(response.json()) == ["commit"]
+        assert not Interview.objects.exists()
+
 
 class TestAdminExport:
     def test_the_action_exports_the_selected_rows_with_their_owner(

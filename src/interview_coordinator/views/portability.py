@@ -29,8 +29,8 @@ from interview_coordinator.timezones import request_timezone
 from interview_coordinator.views.base import PackageViewMixin
 
 UPLOAD_FIELD = "file"
-TRUE_VALUES = frozenset({"1", "true", "yes"})
-FALSE_VALUES = frozenset({"", "0", "false", "no"})
+# As documented, and nothing else: an empty value is the parameter left out.
+COMMIT_VALUES = {"1": True, "0": False, "": False}
 
 
 class FileTooLarge(APIException):
@@ -136,8 +136,9 @@ def decode(raw: bytes) -> str:
     parameters=[
         OpenApiParameter(
             "commit",
-            OpenApiTypes.BOOL,
-            description="Apply the import (all rows or none); without it, a dry run.",
+            OpenApiTypes.INT,
+            enum=[0, 1],
+            description="1 applies the import (all rows or none); 0 or none, a dry run.",
         )
     ],
     responses={200: IMPORT_REPORT_SCHEMA, 400: IMPORT_REPORT_SCHEMA},
@@ -163,11 +164,10 @@ class InterviewImportView(PackageViewMixin, APIView):
         )
 
     def commit_flag(self, request: Request) -> bool:
-        value = str(request.query_params.get("commit", "")).strip().lower()
-        if value in TRUE_VALUES:
-            return True
-        if value in FALSE_VALUES:
-            return False
+        """``?commit=1`` applies, ``0`` (or none) is a dry run; any other value is refused."""
+        value = request.query_params.get("commit", "")
+        if value in COMMIT_VALUES:
+            return COMMIT_VALUES[value]
         raise ValidationError({"commit": [_("Expected 1 (apply) or 0 (dry run).")]})
 
     def upload(self, request: Request) -> bytes:
