@@ -60,6 +60,18 @@ def test_another_users_object_answers_like_a_missing_one(
     assert denied[0].object_id == str(victim.pk)
 
 
+@pytest.mark.parametrize("resource", ["interviews", "interviews/rounds"])
+@pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
+@pytest.mark.parametrize("object_id", ["0", "9" * 19, "9" * 20, "abc", "-1", "victim"])
+def test_every_404_has_the_documented_body(auth_client, victim_rows, resource, method, object_id):
+    if object_id == "victim":
+        object_id = str(victim_rows[resource].pk)
+    response = getattr(auth_client, method)(f"/api/{resource}/{object_id}/", {}, format="json")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
 def test_a_missing_object_is_not_logged_as_denied(auth_client, caplog):
     with caplog.at_level(logging.INFO, logger="interview_coordinator.security"):
         auth_client.get(f"/api/interviews/{MISSING_ID}/")

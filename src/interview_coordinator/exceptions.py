@@ -9,8 +9,10 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.signals import got_request_exception
 from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -40,6 +42,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "5"},
         )
+    if isinstance(exc, Http404):
+        # One body for every 404: Django's "No Interview matches the given
+        # query." would tell a row lookup from a refused URL, and name the model.
+        exc = NotFound()
     response = drf_exception_handler(exc, context)
     return response if response is not None else server_error(exc, context)
 
