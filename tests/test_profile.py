@@ -110,6 +110,14 @@ class TestWrite:
         assert list(body) == [field]
         assert body[field][0]
 
+    @pytest.mark.parametrize("name", ["localtime", "posixrules", "Factory"])
+    def test_a_zone_file_that_is_not_an_iana_zone_is_refused(self, auth_client, user, name):
+        response = auth_client.patch(URL, {"timezone": name}, format="json")
+
+        assert response.status_code == 400
+        assert "not a known IANA timezone" in response.json()["timezone"][0]
+        assert Profile.objects.for_user(user).timezone != name
+
     def test_an_unknown_timezone_names_the_problem(self, auth_client):
         response = auth_client.patch(URL, {"timezone": "Europe/Atlantis"}, format="json")
         assert response.status_code == 400

@@ -346,10 +346,16 @@ def default_timezone_name() -> str:
     return str(settings.TIME_ZONE or "UTC")
 
 
+# Files of a system's zone directory that are not IANA zones: "localtime" is
+# the machine's own setting, "posixrules" a rules template, and "Factory" the
+# database's placeholder for "no zone set".
+NOT_IANA_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+
+
 @functools.cache
 def known_timezones() -> frozenset[str]:
     """IANA names, read once: looking names up here also keeps "../x" out of ZoneInfo."""
-    return frozenset(zoneinfo.available_timezones())
+    return frozenset(zoneinfo.available_timezones()) - NOT_IANA_ZONES
 
 
 def validate_timezone_name(value: str) -> None:
