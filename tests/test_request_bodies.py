@@ -112,3 +112,25 @@ def test_too_many_files_are_a_json_400_everywhere(auth_client, user, targets):
         assert response["Content-Type"] == "application/json", (method, url, response.content)
         assert "detail" in response.json(), (method, url)
     assert state(user) == before
+
+
+def test_a_body_without_a_content_type_is_a_415_everywhere(auth_client, user, targets):
+    before = state(user)
+    writes = [
+        *targets,
+        ("post", reverse("interview_coordinator:interview-import")),
+        ("delete", reverse("interview_coordinator:rest_user_details")),
+        ("post", reverse("interview_coordinator:profile-calendar")),
+    ]
+    for method, url in writes:
+        body = b'{"company_name": "Acme", "position": "Dev", "password": "x"}'
+        response = auth_client.generic(method.upper(), url, body, content_type="")
+        assert response.status_code == 415, (method, url, response.status_code)
+        assert "detail" in response.json(), (method, url)
+    assert state(user) == before
+
+
+def test_a_logout_without_a_body_or_a_content_type_is_still_a_200(auth_client):
+    response = auth_client.generic("POST", reverse("interview_coordinator:rest_logout"))
+
+    assert response.status_code == 200

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.parsers import JSONParser
 
 
@@ -29,6 +29,25 @@ def check_body_size(request: HttpRequest) -> None:
         length = 0
     if limit is not None and length > limit:
         raise RequestDataTooBig(f"Request body exceeds {limit} bytes.")
+
+
+def check_content_type(request: HttpRequest) -> None:
+    """Refuse a body that declares no type, rather than reading it as no body at all.
+
+    DRF parses such a request as empty, so a JSON body sent without its
+    ``Content-Type`` would answer "field is required" instead of naming the
+    real problem. A request without a body (``Content-Length: 0``) passes.
+    """
+    if request.META.get("CONTENT_TYPE", "").strip():
+        return
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > 0 or "HTTP_TRANSFER_ENCODING" in request.META:
+        raise UnsupportedMediaType(
+            "", detail=_("A request body needs a Content-Type header, e.g. application/json.")
+        )
 
 
 class SafeJSONParser(JSONParser):

@@ -21,7 +21,7 @@ from rest_framework.schemas.inspectors import ViewInspector
 from interview_coordinator.authentication import JWTAuthentication
 from interview_coordinator.conf import app_settings
 from interview_coordinator.exceptions import exception_handler
-from interview_coordinator.parsers import SafeJSONParser, check_body_size
+from interview_coordinator.parsers import SafeJSONParser, check_body_size, check_content_type
 from interview_coordinator.renderers import JSONWhenUnacceptable
 from interview_coordinator.schema import PackageAutoSchema
 
@@ -39,7 +39,7 @@ class PackageViewMixin(MixinBase):
 
     Every view refuses hostile bodies the same way: larger than the host's
     ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (413, before the body is read) or nested
-    too deeply to parse (400).
+    too deeply to parse (400); a body without a ``Content-Type`` is a 415.
     """
 
     schema: ViewInspector | None = PackageAutoSchema()
@@ -53,6 +53,7 @@ class PackageViewMixin(MixinBase):
         # client learns nothing about size limits.
         super().initial(request, *args, **kwargs)
         check_body_size(request._request)
+        check_content_type(request._request)
 
     # One-to-one rows of the user that the view reads, joined to the user's
     # lookup by the package's JWT authentication (see ``authentication``).
