@@ -219,6 +219,34 @@ def test_invalid_datetimes_and_offsets(auth_client, value):
     assert_field_error(create(auth_client, interview_date=value), "interview_date")
 
 
+ARABIC_INDIC = str.maketrans("0123456789", "".join(chr(0x0660 + digit) for digit in range(10)))
+FULLWIDTH = str.maketrans("0123456789", "".join(chr(0xFF10 + digit) for digit in range(10)))
+
+
+@pytest.mark.parametrize("digits", [ARABIC_INDIC, FULLWIDTH])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("interview_date", f"{NEXT_YEAR}-12-01T10:00"), ("application_date", "2026-01-02")],
+)
+def test_dates_written_with_other_scripts_digits_are_refused(auth_client, digits, field, value):
+    assert create(auth_client, **{field: value}).status_code == 201
+    Interview.objects.all().delete()
+
+    assert_field_error(create(auth_client, **{field: value.translate(digits)}), field)
+
+
+@pytest.mark.parametrize("field", ["scheduled_date", "completed_date"])
+def test_round_datetimes_written_with_other_scripts_digits_are_refused(auth_client, user, field):
+    interview = InterviewFactory(user=user)
+    value = f"{NEXT_YEAR}-12-01T10:00".translate(ARABIC_INDIC)
+    response = auth_client.post(
+        ROUNDS, {"interview": interview.pk, "stage": "final", field: value}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+
+
 def test_an_unknown_profile_timezone_reads_as_the_sites(auth_client, user):
     Profile.objects.filter(pk=Profile.objects.for_user(user).pk).update(timezone="Mars/Olympus")
 

@@ -6,6 +6,8 @@
   datetimes are printed in it with its offset. A wall-clock time naming no
   single instant there is a 400, except on update when it is the minute
   already stored, sent back cut (see ``wall_clock``).
+- ``AsciiDateField``: dates and datetimes are ASCII; DRF's parsers would
+  read other scripts' digits ("١٩٩٩") as the same number.
 - ``PlainTextField`` and ``SafeHTMLField``: the text rules of ``sanitize``.
 - ``OptionalChoiceField``: an HTML select left empty sends ``""``; for an
   optional choice that means "none", stored as NULL rather than as a value
@@ -21,7 +23,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
+from rest_framework.utils import humanize_datetime
 
 from interview_coordinator.bounds import (
     DATETIME_RANGE_MESSAGE,
@@ -37,6 +41,29 @@ from interview_coordinator.wall_clock import (
     instant_of,
     names_same_minute,
 )
+
+
+def refuse_non_ascii(field: serializers.DateField | serializers.DateTimeField, data: Any) -> None:
+    """Fail with the field's own "wrong format" message on a non-ASCII string.
+
+    Django's date parsing matches ``\\d``, which takes any script's digits,
+    and ``int()`` reads them: "١٩٩٩-01-01" would be stored as 1999-01-01.
+    """
+    if not isinstance(data, str) or data.isascii():
+        return
+    if isinstance(field, serializers.DateTimeField):
+        formats = getattr(field, "input_formats", None) or api_settings.DATETIME_INPUT_FORMATS
+        field.fail("invalid", format=humanize_datetime.datetime_formats(formats or [ISO_8601]))
+    formats = getattr(field, "input_formats", None) or api_settings.DATE_INPUT_FORMATS
+    field.fail("invalid", format=humanize_datetime.date_formats(formats or [ISO_8601]))
+
+
+class AsciiDateField(serializers.DateField):
+    """DRF's date field, refusing dates written with non-ASCII characters."""
+
+    def to_internal_value(self, value: Any) -> datetime.date:
+        refuse_non_ascii(self, value)
+        return super().to_internal_value(value)
 
 
 class UserTimezoneDateTimeField(serializers.DateTimeField):
@@ -71,6 +98,10 @@ class UserTimezoneDateTimeField(serializers.DateTimeField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.validators.append(validate_datetime_in_range)
+
+    def to_internal_value(self, value: Any) -> datetime.datetime:
+        refuse_non_ascii(self, value)
+        return super().to_internal_value(value)
 
     def default_timezone(self) -> datetime.tzinfo:
         request = self.context.get("request")

@@ -41,6 +41,7 @@ from interview_coordinator.rows import (
 )
 from interview_coordinator.security import log_event
 from interview_coordinator.serializers.fields import (
+    AsciiDateField,
     OptionalChoiceField,
     PlainTextField,
     SafeHTMLField,
@@ -147,7 +148,7 @@ class InterviewSerializer(serializers.ModelSerializer[Interview]):
     interview_type = OptionalChoiceField(InterviewType.choices)
     status = OptionalChoiceField(InterviewStatus.choices)
     location = OptionalChoiceField(Location.choices)
-    application_date = serializers.DateField(
+    application_date = AsciiDateField(
         allow_null=True,
         required=False,
         validators=[validate_date_in_range],
