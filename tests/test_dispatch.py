@@ -139,6 +139,20 @@ class TestDeliver:
             "Reminder: Société Générale Investissements — Ingénieure logicielle"
         )
 
+    @pytest.mark.parametrize("separator", ["\u2028", "\u2029", " \u2028\u2029 "])
+    def test_a_line_break_in_a_subject_becomes_one_space(self, user, smtp, separator):
+        due_interview(user, company_name=f"Acme{separator}Labs", position="Ingénieure")
+        assert run_scan() == ["sent"]
+        (message,) = smtp.messages
+        assert message["Subject"].startswith("Reminder: Acme Labs — Ingénieure —")
+
+    @pytest.mark.parametrize("name", ["Acme\u00a0Labs", "Acme  Labs", "Acme\u3000Labs"])
+    def test_spaces_that_are_not_line_breaks_decode_exactly_as_written(self, user, smtp, name):
+        due_interview(user, company_name=name, position="Ingénieure")
+        assert run_scan() == ["sent"]
+        (message,) = smtp.messages
+        assert message["Subject"].startswith(f"Reminder: {name} — Ingénieure —")
+
     def test_a_send_after_a_failed_attempt_clears_the_error(self, user, smtp, settings):
         settings.INTERVIEW_COORDINATOR = {"REMINDER_RETRY_BACKOFF_SECONDS": 0}
         smtp.fail(1)

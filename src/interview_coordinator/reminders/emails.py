@@ -82,8 +82,18 @@ def _render(name: str, context: dict[str, Any]) -> tuple[str, str, str]:
     subject = render_to_string(f"{TEMPLATE_DIR}/{name}_subject.txt", context)
     text = render_to_string(f"{TEMPLATE_DIR}/{name}.txt", context)
     html = render_to_string(f"{TEMPLATE_DIR}/{name}.html", context)
-    # A header cannot span lines: a template's trailing newline would break it.
-    return " ".join(subject.split()), text, html
+    return one_line(subject), text, html
+
+
+def one_line(subject: str) -> str:
+    """The subject with each run of line breaks, and the spaces around it, as one space.
+
+    A header cannot span lines (a template's trailing newline would break
+    it), and the encoder would fold at U+2028 and the other breaks
+    ``str.splitlines`` knows. Every other character, other spaces included,
+    stays as written.
+    """
+    return " ".join(line.strip() for line in subject.splitlines() if line.strip())
 
 
 @dataclass(frozen=True)
