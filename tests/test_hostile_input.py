@@ -321,6 +321,25 @@ def test_invalid_query_parameters(auth_client, user, params, key):
 
 
 @pytest.mark.parametrize(
+    ("url", "key", "value"),
+    [
+        (LIST, "interview_date_after", "2026-12-01T10:00"),
+        (LIST, "interview_date_before", "2026-12-01T10:00Z"),
+        (LIST, "application_date_after", "2026-01-02"),
+        (LIST, "application_date_before", "2026-01-02"),
+        (ROUNDS, "scheduled_date_after", "2026-12-01T10:00"),
+    ],
+)
+def test_date_filters_written_with_other_scripts_digits_are_400(auth_client, url, key, value):
+    assert auth_client.get(url, {key: value}).status_code == 200
+
+    response = auth_client.get(url, {key: value.translate(ARABIC_INDIC)})
+
+    assert response.status_code == 400
+    assert list(response.json()) == [key]
+
+
+@pytest.mark.parametrize(
     "params",
     [
         {"interview": "abc"},

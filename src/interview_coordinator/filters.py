@@ -82,6 +82,16 @@ class IdFilter(django_filters.Filter):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
 
 
+def refuse_non_ascii(field: forms.Field, value: Any) -> None:
+    """A 400 with the field's "invalid" message on a value with non-ASCII characters.
+
+    Django's ISO 8601 parser takes any script's digits: "١٩٩٩-01-01T10:00"
+    would filter on 1999. (Dates go through ``strptime``, which takes ASCII only.)
+    """
+    if isinstance(value, str) and not value.isascii():
+        raise forms.ValidationError(field.error_messages["invalid"], code="invalid")
+
+
 class UtcIsoDateTimeField(IsoDateTimeField):  # type: ignore[misc]
     """An ISO 8601 datetime, normalised to UTC before it reaches the database.
 
@@ -101,6 +111,7 @@ class UtcIsoDateTimeField(IsoDateTimeField):  # type: ignore[misc]
     def to_python(self, value: Any) -> datetime.datetime | None:
         if value in self.empty_values:
             return None
+        refuse_non_ascii(self, value)
         # Django's parsing reads an offset-less value in the current timezone.
         with timezone.override(self.local_timezone()):
             parsed: datetime.datetime | None = super().to_python(value)
