@@ -12,8 +12,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils.dateparse import parse_datetime
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from interview_coordinator.models import Interview, InterviewRound, Profile
+from interview_coordinator.wall_clock import (
+    Overflow,
+    Repeated,
+    Skipped,
+    instant_of,
+    names_same_minute,
+)
 from tests.factories import InterviewFactory, RoundFactory
 
 pytestmark = pytest.mark.django_db
@@ -318,3 +327,56 @@ class TestSecondsCutByTheClient:
 
         assert response.status_code == 200, response.content
         assert parse_datetime(response.json()["interview_date"]) == stored.replace(second=0)
+
+
+# Zones with daylight saving both ways of the equator, a half-hour zone and
+# one that changed its offset by a whole day (Apia skipped 2011-12-30).
+ZONES = ["America/New_York", "Australia/Sydney", "Europe/London", "Asia/Kolkata", "Pacific/Apia"]
+
+
+def shows(instant, zone, value):
+    return instant.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == value
+
+
+def reading(value, zone):
+    """What ``instant_of`` makes of ``value``: its name for the case, and the instants it gives."""
+    try:
+        return "one", [instant_of(value, zone)]
+    except Overflow:
+        return "overflow", []
+    except Skipped:
+        return "skipped", []
+    except Repeated as error:
+        return "repeated", [error.first, error.second]
+
+
+class TestTheWallClockRules:
+    """``wall_clock`` on any time of these zones, the ends of the calendar included."""
+
+    @given(value=st.datetimes(), zone=st.sampled_from(ZONES).map(ZoneInfo))
+    @settings(max_examples=2000, deadline=None)
+    def test_a_wall_clock_time_is_one_instant_showing_it_or_a_named_refusal(self, value, zone):
+        case, instants = reading(value, zone)
+
+        assert all(shows(instant, zone, value) for instant in instants)
+        if case == "repeated":
+            assert instants[0].astimezone(UTC) < instants[1].astimezone(UTC)
+        if case == "skipped":
+            folds = (value.replace(tzinfo=zone, fold=fold) for fold in (0, 1))
+            assert not any(shows(moment, zone, value) for moment in folds)
+
+    @given(
+        stored=st.datetimes(
+            min_value=dt.datetime(1900, 1, 2),
+            max_value=dt.datetime(2199, 12, 30),
+            timezones=st.just(UTC),
+        ),
+        zone=st.sampled_from(ZONES).map(ZoneInfo),
+    )
+    @settings(max_examples=2000, deadline=None)
+    def test_a_stored_instant_cut_to_the_minute_names_its_minute(self, stored, zone):
+        shown = stored.astimezone(zone).replace(tzinfo=None)
+
+        assert names_same_minute(stored, shown.replace(second=0, microsecond=0, fold=0), zone)
+        assert names_same_minute(stored, shown.replace(fold=0), zone)
+        assert not names_same_minute(stored, shown + dt.timedelta(minutes=1), zone)
