@@ -8,6 +8,7 @@ import icalendar
 import pytest
 import vobject
 from django.utils import timezone
+from django.utils.http import http_date
 
 from interview_coordinator.calendar import event_uid, id_domain
 from interview_coordinator.models import CalendarFeed, Interview, InterviewRound
@@ -151,6 +152,16 @@ class TestContent:
         lines = response.content.decode("utf-8").split("\r\n")
         assert "X-PUBLISHED-TTL:PT1H" in lines
         assert "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in lines
+
+    def test_a_feed_without_events_holds_the_users_timezone(self, auth_client, api_client):
+        response = auth_client.patch("/api/profile/", {"timezone": "Europe/Berlin"}, format="json")
+        assert response.status_code == 200
+        response = fetch(api_client, feed_url(auth_client))
+        assert response.status_code == 200
+        calendar = icalendar.Calendar.from_ical(response.content)
+        assert [component.name for component in calendar.subcomponents] == ["VTIMEZONE"]
+        assert str(calendar.subcomponents[0]["TZID"]) == "Europe/Berlin"
+        assert vobject.readOne(response.content.decode("utf-8")).vtimezone.tzid.value
 
     def test_an_interview_date_without_duration_lasts_the_documented_default(
         self, auth_client, api_client
@@ -396,6 +407,17 @@ class TestPolling:
         again = fetch(api_client, url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
         assert again.status_code == 200
         assert len(events_of(again)) == 1
+
+    def test_an_empty_feeds_last_modified_is_stable(self, auth_client, api_client, user):
+        url = feed_url(auth_client)
+        issued = timezone.now().replace(microsecond=0) - timedelta(days=3)
+        CalendarFeed.objects.filter(user=user).update(changed_at=issued)
+        first = fetch(api_client, url)
+        second = fetch(api_client, url)
+        assert first["Last-Modified"] == second["Last-Modified"]
+        assert first["Last-Modified"] == http_date(issued.timestamp())
+        again = fetch(api_client, url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+        assert again.status_code == 304
 
     def test_a_client_asking_for_text_calendar_only_gets_it(self, auth_client, api_client):
         response = fetch(api_client, feed_url(auth_client), HTTP_ACCEPT="text/calendar")

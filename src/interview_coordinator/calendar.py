@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import icalendar
 import nh3
@@ -47,6 +48,7 @@ from interview_coordinator.models import (
     RoundOutcome,
 )
 from interview_coordinator.pipeline import is_closed
+from interview_coordinator.timezones import timezone_name_of, zone_named
 
 PRODID = "-//django-interview-coordinator//reminders//EN"
 # Length of the event when the round gives no duration.
@@ -57,7 +59,7 @@ FEED_PRODID = "-//django-interview-coordinator//calendar//EN"
 # How often subscribed clients are asked to poll (RFC 7986 REFRESH-INTERVAL).
 REFRESH_INTERVAL = datetime.timedelta(hours=1)
 # Version of the feed's layout: part of every ETag, so new code never answers 304.
-FEED_FORMAT = 2
+FEED_FORMAT = 3
 BLOCK_END = re.compile(r"<br\s*/?>|</p>|</li>|</blockquote>|</pre>", re.IGNORECASE)
 
 
@@ -269,8 +271,12 @@ def feed_event(moment: Moment) -> icalendar.Event:
     return item
 
 
-def feed_calendar(moments: Iterable[Moment]) -> bytes:
-    """The feed's VCALENDAR: the same bytes for the same events and language."""
+def feed_calendar(moments: Iterable[Moment], zone: ZoneInfo | None = None) -> bytes:
+    """The feed's VCALENDAR: the same bytes for the same events, language and zone.
+
+    RFC 5545 3.6 wants at least one component: a feed without events holds
+    the VTIMEZONE of ``zone`` (the user's), or of UTC.
+    """
     calendar = icalendar.Calendar()
     calendar.add("prodid", FEED_PRODID)
     calendar.add("version", "2.0")
@@ -280,19 +286,24 @@ def feed_calendar(moments: Iterable[Moment]) -> bytes:
     # An X- property is text to the library: give it the duration's own type,
     # or it writes Python's "1:00:00" instead of RFC 5545's "PT1H".
     calendar.add("x-published-ttl", icalendar.vDuration(REFRESH_INTERVAL))
-    for moment in moments:
-        calendar.add_component(feed_event(moment))
+    events = [feed_event(moment) for moment in moments]
+    if not events:
+        calendar.add_component(icalendar.Timezone.from_tzid(zone.key if zone else "UTC"))
+    for item in events:
+        calendar.add_component(item)
     return bytes(calendar.to_ical())
 
 
-def feed_etag(moments: Sequence[Moment]) -> str:
+def feed_etag(moments: Sequence[Moment], zone: ZoneInfo | None = None) -> str:
     """A strong ETag of the feed, from its events rather than its bytes.
 
     Building the iCalendar text costs far more than reading the rows, so a
     poll answered 304 skips it. The events and the active language (labels,
-    the calendar's name) determine the text; ``FEED_FORMAT`` changes with it.
+    the calendar's name) determine the text, and the zone when there is no
+    event; ``FEED_FORMAT`` changes with it.
     """
-    seed = repr((FEED_FORMAT, get_language(), moments)).encode("utf-8", "surrogatepass")
+    key = zone.key if zone is not None and not moments else None
+    seed = repr((FEED_FORMAT, get_language(), key, moments)).encode("utf-8", "surrogatepass")
     return f'"{hashlib.sha256(seed).hexdigest()[:32]}"'
 
 
@@ -341,6 +352,7 @@ def feed_with_changes(token_hash: str, now: datetime.datetime) -> CalendarFeed |
             interview_aged=latest(interviews.filter(interview_date__lt=since), "interview_date"),
             round_aged=latest(rounds.filter(scheduled_date__lt=since), "scheduled_date"),
             interview_expired=latest(interviews.filter(closed, expired), "updated_at"),
+            timezone_name=timezone_name_of(OuterRef("user_id")),
             round_expired=latest(
                 rounds.filter(expired, outcome=RoundOutcome.CANCELLED), "updated_at"
             ),
@@ -372,6 +384,11 @@ def feed_last_modified(feed: CalendarFeed, moments: Iterable[Moment]) -> datetim
         if value is not None:
             candidates.append(value + shift)
     return max(candidates)
+
+
+def feed_zone(feed: CalendarFeed) -> ZoneInfo:
+    """The user's zone, read along by ``feed_with_changes``."""
+    return zone_named(getattr(feed, "timezone_name", None))
 
 
 def note_deletion(user_id: Any) -> None:

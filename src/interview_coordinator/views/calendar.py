@@ -27,6 +27,7 @@ from interview_coordinator.calendar import (
     feed_etag,
     feed_last_modified,
     feed_with_changes,
+    feed_zone,
     issue_token,
     token_digest,
     user_moments,
@@ -78,13 +79,14 @@ class CalendarFeedView(PackageViewMixin, APIView):
         if feed is None:
             raise NotFound()
         moments = user_moments(feed.user_id, now)
-        etag = feed_etag(moments)
+        zone = feed_zone(feed)
+        etag = feed_etag(moments, zone)
         last_modified = int(feed_last_modified(feed, moments).timestamp())
         response = get_conditional_response(
             request._request, etag=etag, last_modified=last_modified
         )
         if response is None:
-            response = HttpResponse(feed_calendar(moments), content_type=CONTENT_TYPE)
+            response = HttpResponse(feed_calendar(moments, zone), content_type=CONTENT_TYPE)
             response["Content-Disposition"] = 'inline; filename="interviews.ics"'
         response["ETag"] = etag
         response["Last-Modified"] = http_date(last_modified)
