@@ -106,16 +106,11 @@ class TestEmailView(PackageViewMixin, APIView):
             task_id = publish(send_test_email, user.pk)
         except BrokerUnavailable as exc:
             logger.warning("Test email not queued, the broker is unavailable: %s", exc)
-            return Response(
-                {
-                    "status": "unavailable",
-                    "detail": _(
-                        "Emails cannot be queued right now because the task queue is "
-                        "unreachable. Please try again in a few minutes."
-                    ),
-                },
-                status=status.HTTP_503_SERVICE_UNAVAILABLE,
-                headers={"Retry-After": "60"},
+            return unavailable(
+                _(
+                    "Emails cannot be queued right now because the task queue is "
+                    "unreachable. Please try again in a few minutes."
+                )
             )
         return Response(
             {
@@ -131,16 +126,11 @@ class TestEmailView(PackageViewMixin, APIView):
             send(test_email(recipient, username))
         except OSError as exc:  # smtplib's errors included
             logger.warning("Test email not sent, the mail server failed: %s", type(exc).__name__)
-            return Response(
-                {
-                    "status": "unavailable",
-                    "detail": _(
-                        "The email could not be sent because the mail server could not be "
-                        "reached. Please try again in a few minutes."
-                    ),
-                },
-                status=status.HTTP_503_SERVICE_UNAVAILABLE,
-                headers={"Retry-After": "60"},
+            return unavailable(
+                _(
+                    "The email could not be sent because the mail server could not be "
+                    "reached. Please try again in a few minutes."
+                )
             )
         return Response(
             {
@@ -149,3 +139,12 @@ class TestEmailView(PackageViewMixin, APIView):
             },
             status=status.HTTP_200_OK,
         )
+
+
+def unavailable(detail: str) -> Response:
+    """A 503 that tells the client when to try again, whichever part is down."""
+    return Response(
+        {"status": "unavailable", "detail": detail},
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": "60"},
+    )
