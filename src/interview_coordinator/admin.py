@@ -24,8 +24,13 @@ from rest_framework.exceptions import ValidationError
 from interview_coordinator.conf import app_settings
 from interview_coordinator.models import Interview, InterviewRound, Profile, ReminderDelivery
 from interview_coordinator.portability.csv_export import CONTENT_TYPE, csv_lines
-from interview_coordinator.portability.csv_import import ImportingFor, import_csv
-from interview_coordinator.views.portability import FileTooLarge, decode
+from interview_coordinator.portability.csv_import import (
+    FileTooLarge,
+    ImportingFor,
+    decode,
+    import_csv,
+    too_large,
+)
 
 # Django's admin classes are generic only in the type stubs, not at run time.
 if TYPE_CHECKING:
@@ -77,9 +82,7 @@ def read_upload(upload: Any) -> bytes:
     limit = int(app_settings.IMPORT_MAX_BYTES)
     raw = bytes(upload.read(limit + 1))
     if len(raw) > limit:
-        raise FileTooLarge(
-            {"file": [_("The file is larger than %(limit)d bytes.") % {"limit": limit}]}
-        )
+        raise too_large(limit)
     return raw
 
 

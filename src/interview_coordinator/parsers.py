@@ -17,7 +17,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ParseError, UnsupportedMediaType
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import BaseParser, JSONParser
 
 
 def check_body_size(request: HttpRequest) -> None:
@@ -63,3 +63,17 @@ class SafeJSONParser(JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError as error:
             raise ParseError(_("JSON parse error - nesting is too deep.")) from error
+
+
+class CSVParser(BaseParser):
+    """A CSV file sent as the whole body (``Content-Type: text/csv``), kept as bytes."""
+
+    media_type = "text/csv"
+
+    def parse(
+        self,
+        stream: Any,
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
+        return bytes(stream.read()) if stream is not None else b""

@@ -10,6 +10,7 @@ importing the same file twice creates nothing new.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import datetime
 from collections.abc import Iterable, Mapping
@@ -19,7 +20,9 @@ import tablib
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from tablib.exceptions import InvalidDimensions
@@ -43,8 +46,42 @@ IMPORT_ACTIONS = ("create", "update", "unchanged", "duplicate", "error")
 Key = tuple[str, str, datetime.date]
 
 
+UPLOAD_FIELD = "file"
+
+
+class FileTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("The file is too large.")
+    default_code = "too_large"
+
+
 def file_error(message: str) -> ValidationError:
-    return ValidationError({"file": [message]})
+    return ValidationError({UPLOAD_FIELD: [message]})
+
+
+def too_large(limit: int) -> FileTooLarge:
+    """The 413 of an upload past ``limit`` bytes, worded alike for the API and the admin."""
+    return FileTooLarge(
+        {UPLOAD_FIELD: [_("The file is larger than %(limit)d bytes.") % {"limit": limit}]}
+    )
+
+
+def decode(raw: bytes) -> str:
+    """The file's text: UTF-8 (with or without BOM), or UTF-16 with its BOM; else a 400."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise file_error(
+            _(
+                "The file is not UTF-8 text (byte %(position)d); save it as "
+                '"CSV UTF-8" and try again.'
+            )
+            % {"position": error.start}
+        ) from error
 
 
 def normalise_header(header: Any) -> str:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import codecs
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
@@ -21,36 +19,22 @@ from rest_framework.views import APIView
 
 from interview_coordinator.conf import app_settings
 from interview_coordinator.models import Interview
+from interview_coordinator.parsers import CSVParser
 from interview_coordinator.portability.csv_export import CONTENT_TYPE, csv_lines
-from interview_coordinator.portability.csv_import import IMPORT_ACTIONS, import_csv
+from interview_coordinator.portability.csv_import import (
+    IMPORT_ACTIONS,
+    UPLOAD_FIELD,
+    decode,
+    import_csv,
+    too_large,
+)
 from interview_coordinator.portability.full_export import user_export
 from interview_coordinator.renderers import CSVRenderer
 from interview_coordinator.timezones import request_timezone
 from interview_coordinator.views.base import PackageViewMixin
 
-UPLOAD_FIELD = "file"
 # As documented, and nothing else: an empty value is the parameter left out.
 COMMIT_VALUES = {"1": True, "0": False, "": False}
-
-
-class FileTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = gettext_lazy("The file is too large.")
-    default_code = "too_large"
-
-
-class CSVParser(BaseParser):
-    """A CSV file sent as the whole body (``Content-Type: text/csv``), kept as bytes."""
-
-    media_type = "text/csv"
-
-    def parse(
-        self,
-        stream: Any,
-        media_type: str | None = None,
-        parser_context: Mapping[str, Any] | None = None,
-    ) -> Any:
-        return bytes(stream.read()) if stream is not None else b""
 
 
 def _object(properties: dict[str, Any]) -> dict[str, Any]:
@@ -100,28 +84,6 @@ class InterviewExportView(PackageViewMixin, APIView):
         response["Content-Disposition"] = 'attachment; filename="interviews.csv"'
         response["Cache-Control"] = "private, no-store"
         return response
-
-
-def decode(raw: bytes) -> str:
-    """The file's text: UTF-8 (with or without BOM), or UTF-16 with its BOM; else a 400."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    else:
-        encoding = "utf-8-sig"
-    try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError as error:
-        raise ValidationError(
-            {
-                UPLOAD_FIELD: [
-                    _(
-                        "The file is not UTF-8 text (byte %(position)d); save it as "
-                        '"CSV UTF-8" and try again.'
-                    )
-                    % {"position": error.start}
-                ]
-            }
-        ) from error
 
 
 @extend_schema(
@@ -183,16 +145,11 @@ class InterviewImportView(PackageViewMixin, APIView):
                     {UPLOAD_FIELD: [_('Send the CSV file as the "file" field of a form.')]}
                 )
             if upload.size is not None and upload.size > limit:
-                raise self.too_large(limit)
+                raise too_large(limit)
             raw = bytes(upload.read(limit + 1))
         if len(raw) > limit:
-            raise self.too_large(limit)
+            raise too_large(limit)
         return raw
-
-    def too_large(self, limit: int) -> FileTooLarge:
-        return FileTooLarge(
-            {UPLOAD_FIELD: [_("The file is larger than %(limit)d bytes.") % {"limit": limit}]}
-        )
 
 
 @extend_schema(
