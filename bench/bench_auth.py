@@ -4,7 +4,7 @@
 Runs in-process on the test settings against real PostgreSQL and Redis
 (a database of its own, ``ic_bench_auth``, created and dropped here):
 
-- the cost of counting one request (``ratelimit.check``, django-ratelimit's
+- the cost of counting one request (``ratelimit.enforce``, django-ratelimit's
   ``get_usage``) in Redis;
 - login over Django's test client with Django's default password hasher
   (PBKDF2, as in production) and the same with the hasher cheapened, to show
@@ -109,14 +109,14 @@ def run(count: int) -> None:
     from django.test.utils import setup_test_environment
     from rest_framework.test import APIClient
 
-    from interview_coordinator.ratelimit import check
+    from interview_coordinator.ratelimit import enforce
 
     setup_test_environment()
     call_command("migrate", verbosity=0)
     request = RequestFactory().post("/")
     print("| Measurement | Requests | Median | p99 |")
     print("|---|---:|---:|---:|")
-    counted = timed(lambda: check(request, "bench", "bench-client", "1000000000/m"), count)
+    counted = timed(lambda: enforce(request, "bench", "bench-client", "1000000000/m", ""), count)
     print(row("count one request in Redis", counted))
 
     def login(client: APIClient) -> None:

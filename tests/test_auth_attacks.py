@@ -96,6 +96,14 @@ class TestRefreshReuse:
         assert refresh(api_client, stolen).status_code == 401
         assert refresh(APIClient(), thiefs).status_code == 401
 
+    def test_reuse_leaves_the_accounts_other_sign_ins_alone(self, api_client, user):
+        other_device = login(APIClient(), username="alice").data["refresh"]
+        stolen = login(api_client, username="alice").data["refresh"]
+        refresh(APIClient(), stolen)
+
+        assert refresh(api_client, stolen).status_code == 401
+        assert refresh(APIClient(), other_device).status_code == 200
+
     def test_logout_with_a_reused_token_revokes_the_family_too(self, api_client, user):
         stolen = login(api_client, username="alice").data["refresh"]
         thiefs = refresh(APIClient(), stolen).data["refresh"]

@@ -5,7 +5,11 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
-from interview_coordinator.accounts.checks import check_rates, check_rest_auth
+from interview_coordinator.accounts.checks import (
+    check_ignored_serializers,
+    check_rates,
+    check_rest_auth,
+)
 from interview_coordinator.ratelimit import parse_rate
 
 JWT = {"USE_JWT": True, "TOKEN_MODEL": None, "JWT_AUTH_HTTPONLY": False}
@@ -98,3 +102,35 @@ def test_a_missing_rest_auth_fails_manage_py_check():
         pytest.raises(SystemCheckError, match=r"interview_coordinator_accounts\.E003"),
     ):
         call_command("check")
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "LOGIN_SERIALIZER",
+        "REGISTER_SERIALIZER",
+        "USER_DETAILS_SERIALIZER",
+        "PASSWORD_CHANGE_SERIALIZER",
+        "PASSWORD_RESET_SERIALIZER",
+        "PASSWORD_RESET_CONFIRM_SERIALIZER",
+    ],
+)
+def test_a_serializer_the_endpoints_do_not_use_is_a_warning(key):
+    with override_settings(REST_AUTH={**JWT, key: "dj_rest_auth.serializers.LoginSerializer"}):
+        messages = check_ignored_serializers(None)
+
+    assert [m.id for m in messages] == ["interview_coordinator_accounts.W001"]
+    assert key in messages[0].msg
+    assert messages[0].hint
+
+
+def test_the_serializers_of_the_answers_and_claims_are_honoured():
+    honoured = {
+        "JWT_SERIALIZER": "dj_rest_auth.serializers.JWTSerializer",
+        "JWT_SERIALIZER_WITH_EXPIRATION": "dj_rest_auth.serializers.JWTSerializerWithExpiration",
+        "JWT_TOKEN_CLAIMS_SERIALIZER": (
+            "rest_framework_simplejwt.serializers.TokenObtainPairSerializer"
+        ),
+    }
+    with override_settings(REST_AUTH={**JWT, **honoured}):
+        assert check_ignored_serializers(None) == []

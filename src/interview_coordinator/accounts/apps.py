@@ -25,12 +25,11 @@ def reload_rest_auth(*, setting: str, **kwargs: Any) -> None:
 
 class AccountsConfig(AppConfig):
     name = "interview_coordinator.accounts"
-    # Explicit label: a bare "accounts" would collide with many host projects.
     label = "interview_coordinator_accounts"
     verbose_name = _("Interview coordinator accounts")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from interview_coordinator.accounts import checks, schema  # noqa: F401
+        from interview_coordinator.accounts import checks  # noqa: F401
 
         setting_changed.connect(reload_rest_auth)

@@ -8,19 +8,24 @@ from typing import Any
 from dj_rest_auth.app_settings import DEFAULTS
 from django.apps import AppConfig, apps
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from interview_coordinator.accounts.tokens import BLACKLIST_APP
 from interview_coordinator.checks import malformed_rates
 from interview_coordinator.conf import app_settings
 
-E001 = "interview_coordinator_accounts.E001"
-E002 = "interview_coordinator_accounts.E002"
-REST_AUTH_LINE = (
-    'REST_AUTH = {"USE_JWT": True, "TOKEN_MODEL": None, "JWT_AUTH_HTTPONLY": False, '
-    '"SESSION_LOGIN": False}'
-)
+PREFIX = "interview_coordinator_accounts"
 COOKIE_AUTHENTICATION = "dj_rest_auth.jwt_auth.JWTCookieAuthentication"
+# dj-rest-auth serializers that the package's endpoints replace with their own,
+# which carry its rules (limits, lockout, uniqueness, rotation, logging).
+REPLACED_SERIALIZERS = (
+    "LOGIN_SERIALIZER",
+    "REGISTER_SERIALIZER",
+    "USER_DETAILS_SERIALIZER",
+    "PASSWORD_CHANGE_SERIALIZER",
+    "PASSWORD_RESET_SERIALIZER",
+    "PASSWORD_RESET_CONFIRM_SERIALIZER",
+)
 
 
 @register(Tags.compatibility)
@@ -30,16 +35,21 @@ def check_token_blacklist(
     # Without it, rotated and logged-out refresh tokens would stay valid.
     if not app_settings.BLACKLIST_ON_LOGOUT or apps.is_installed(BLACKLIST_APP):
         return []
-    hint = f"Add {BLACKLIST_APP!r} to INSTALLED_APPS and run migrate."
+    message = "interview_coordinator.accounts needs simplejwt's token blacklist."
     return [
-        Error("interview_coordinator.accounts needs simplejwt's token blacklist.", hint, id=E001)
+        Error(
+            message,
+            f"Add {BLACKLIST_APP!r} to INSTALLED_APPS and run migrate.",
+            id=f"{PREFIX}.E001",
+        )
     ]
 
 
 @register(Tags.compatibility)
 def check_rates(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     # A malformed rate would otherwise surface as a 500 on the first login.
-    return malformed_rates(("AUTH_RATE", "LOGIN_ACCOUNT_RATE", "PASSWORD_RESET_RATE"), E002)
+    rates = ("AUTH_RATE", "LOGIN_ACCOUNT_RATE", "PASSWORD_RESET_RATE")
+    return malformed_rates(rates, f"{PREFIX}.E002")
 
 
 @register(Tags.compatibility)
@@ -47,7 +57,12 @@ def check_rest_auth(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> l
     """dj-rest-auth reads ``REST_AUTH``: each way it can break the endpoints is an Error."""
     config = getattr(settings, "REST_AUTH", None)
     if not isinstance(config, dict) or config.get("USE_JWT") is not True:
-        return [error(3, "REST_AUTH must set USE_JWT: the endpoints answer JWTs.", REST_AUTH_LINE)]
+        hint = 'REST_AUTH = {"USE_JWT": True, "TOKEN_MODEL": None, "JWT_AUTH_HTTPONLY": False}'
+        return [
+            Error(
+                "REST_AUTH must set USE_JWT: the endpoints answer JWTs.", hint, id=f"{PREFIX}.E003"
+            )
+        ]
     value = {**DEFAULTS, **config}
     cookie = value["JWT_AUTH_COOKIE"]
     names = [f"{c.__module__}.{c.__qualname__}" for c in app_settings.AUTHENTICATION_CLASSES]
@@ -77,8 +92,26 @@ def check_rest_auth(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> l
             "INTERVIEW_COORDINATOR['AUTHENTICATION_CLASSES'].",
         ),
     ]
-    return [error(n, msg, hint) for n, (wrong, msg, hint) in enumerate(problems, 4) if wrong]
+    return [
+        Error(message, hint, id=f"{PREFIX}.E{number:03d}")
+        for number, (wrong, message, hint) in enumerate(problems, 4)
+        if wrong
+    ]
 
 
-def error(number: int, message: str, hint: str) -> Error:
-    return Error(message, hint=hint, id=f"interview_coordinator_accounts.E{number:03d}")
+@register(Tags.compatibility)
+def check_ignored_serializers(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """A custom serializer the endpoints do not use would be silently ignored: say so."""
+    config = getattr(settings, "REST_AUTH", None)
+    ignored = [key for key in REPLACED_SERIALIZERS if isinstance(config, dict) and key in config]
+    if not ignored:
+        return []
+    message = f"REST_AUTH sets {', '.join(ignored)}, which the package's auth endpoints ignore."
+    hint = (
+        "They use the package's serializers, which carry its protections; JWT_SERIALIZER, "
+        "JWT_SERIALIZER_WITH_EXPIRATION and JWT_TOKEN_CLAIMS_SERIALIZER are honoured (and "
+        "USER_DETAILS_SERIALIZER through them, in the answers of login and registration only)."
+    )
+    return [Warning(message, hint, id=f"{PREFIX}.W001")]

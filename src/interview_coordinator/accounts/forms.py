@@ -1,6 +1,6 @@
 """Django's password forms, as dj-rest-auth's serializers use them, with the package's rules.
 
-A new password passes the package's validators with their messages on the
+A new password passes the package's validators, with their messages on the
 first field, and setting it revokes every refresh token. The reset email
 gives the front end's link when ``PASSWORD_RESET_URL`` is set and the
 ``uid`` and ``token`` for ``auth/password/reset/confirm/`` otherwise, since an
@@ -29,50 +29,31 @@ logger = logging.getLogger(__name__)
 SUBJECT_TEMPLATE = "interview_coordinator/accounts/password_reset_subject.txt"
 BODY_TEMPLATE = "interview_coordinator/accounts/password_reset_email.txt"
 MISMATCH = _("The two password fields didn't match.")
-
-# When neither INTERVIEW_COORDINATOR nor the host names a validator, an empty
+# With no validator named by INTERVIEW_COORDINATOR or the host, an empty
 # AUTH_PASSWORD_VALIDATORS must not mean "any password will do" here.
-DEFAULT_PASSWORD_VALIDATORS = [
-    {"NAME": f"django.contrib.auth.password_validation.{name}"}
-    for name in (
-        "UserAttributeSimilarityValidator",
-        "MinimumLengthValidator",
-        "CommonPasswordValidator",
-        "NumericPasswordValidator",
-    )
+DJANGOS_FOUR = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}Validator"}
+    for name in ("UserAttributeSimilarity", "MinimumLength", "CommonPassword", "NumericPassword")
 ]
 
 
-def password_validators() -> list[Any] | None:
-    """The validators to apply; None means the host's, which Django builds once."""
-    config = app_settings.PASSWORD_VALIDATORS
-    if config is None and settings.AUTH_PASSWORD_VALIDATORS:
-        return None
-    return list(password_validation.get_password_validators(config or DEFAULT_PASSWORD_VALIDATORS))
-
-
 def password_errors(password: str, user: Any) -> list[str]:
+    config = app_settings.PASSWORD_VALIDATORS
+    validators = None  # the host's, which Django builds once
+    if config is not None or not settings.AUTH_PASSWORD_VALIDATORS:
+        validators = password_validation.get_password_validators(config or DJANGOS_FOUR)
     try:
-        password_validation.validate_password(password, user, password_validators())
+        password_validation.validate_password(password, user, validators)
     except ValidationError as exc:
         return [str(message) for message in exc.messages]
     return []
 
 
-def replace_password(user: Any, password: str) -> int:
-    """Set a new password and revoke every refresh token, together; the number revoked.
+class SetPasswordForm(forms.SetPasswordForm):  # type: ignore[type-arg]
+    """Django's form, with the package's validators; saving revokes every refresh token.
 
     Whoever knew the old password may hold a token issued before the change.
     """
-    with transaction.atomic():
-        user.set_password(password)
-        user.save()
-        revoked: int = tokens.revoke_all(user)
-    return revoked
-
-
-class SetPasswordForm(forms.SetPasswordForm):  # type: ignore[type-arg]
-    """Django's form, with the package's validators and token revocation."""
 
     error_messages = {"password_mismatch": MISMATCH}
     revoked = 0
@@ -85,12 +66,15 @@ class SetPasswordForm(forms.SetPasswordForm):  # type: ignore[type-arg]
         return self.cleaned_data
 
     def save(self, commit: bool = True) -> Any:
-        self.revoked = replace_password(self.user, self.cleaned_data["new_password1"])
+        with transaction.atomic():
+            self.user.set_password(self.cleaned_data["new_password1"])
+            self.user.save()
+            self.revoked = tokens.revoke_all(self.user)
         return self.user
 
 
 class PasswordResetForm(forms.PasswordResetForm):
-    """Django's form, sending with the package's SMTP timeout and templates."""
+    """Django's form, sending with the package's templates and SMTP timeout."""
 
     def send_mail(
         self,
@@ -101,12 +85,10 @@ class PasswordResetForm(forms.PasswordResetForm):
         to_email: str,
         html_email_template_name: str | None = None,
     ) -> None:
-        url = app_settings.PASSWORD_RESET_URL
         # Plain replacement: other braces in the host's URL must not raise.
-        context["reset_url"] = (
-            str(url).replace("{uid}", context["uid"]).replace("{token}", context["token"])
-            if url
-            else ""
+        url = str(app_settings.PASSWORD_RESET_URL or "")
+        context["reset_url"] = url.replace("{uid}", context["uid"]).replace(
+            "{token}", context["token"]
         )
         subject = "".join(loader.render_to_string(SUBJECT_TEMPLATE, context).splitlines())
         body = loader.render_to_string(BODY_TEMPLATE, context)

@@ -18,12 +18,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from interview_coordinator.conf import app_settings
-from interview_coordinator.ratelimit import check, enforce
+from interview_coordinator.ratelimit import enforce
 
 COOKIE = "interview_coordinator_device"
 SALT = "interview_coordinator.accounts.device"
 MAX_AGE = 365 * 86400
-SCOPE = "login-failures"
 
 
 def bucket(request: Request, account: Any, name: str) -> str:
@@ -33,28 +32,20 @@ def bucket(request: Request, account: Any, name: str) -> str:
     try:
         pk, device = signing.loads(request.COOKIES.get(COOKIE, ""), salt=SALT, max_age=MAX_AGE)
     except (signing.BadSignature, ValueError, TypeError):
-        return f"account:{account.pk}"
+        pk = device = None
     return f"device:{device}" if str(pk) == str(account.pk) else f"account:{account.pk}"
 
 
-def refuse_if_locked(request: Request, where: str) -> None:
+def failures(request: Request, where: str, *, count: bool) -> None:
+    """429 once ``where`` has spent ``LOGIN_ACCOUNT_RATE``; with ``count``, one more failure."""
     rate = str(app_settings.LOGIN_ACCOUNT_RATE)
-    enforce(request, SCOPE, where, rate, _("for this account"), count=False)
-
-
-def count_failure(request: Request, where: str) -> None:
-    check(request, SCOPE, where, str(app_settings.LOGIN_ACCOUNT_RATE))
+    enforce(request, "login-failures", where, rate, _("for this account"), count=count)
 
 
 def remember_device(request: Request, response: Response, user: Any) -> None:
     """Mark this browser as one that signed in to the account (only login ever reads it)."""
     value = signing.dumps([user.pk, secrets.token_urlsafe(16)], salt=SALT)
+    secure = request.is_secure()
     response.set_cookie(
-        COOKIE,
-        value,
-        max_age=MAX_AGE,
-        path=request.path,
-        secure=request.is_secure(),
-        httponly=True,
-        samesite="Lax",
+        COOKIE, value, MAX_AGE, path=request.path, secure=secure, httponly=True, samesite="Lax"
     )

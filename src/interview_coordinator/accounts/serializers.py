@@ -1,8 +1,8 @@
 """dj-rest-auth's serializers on the host's user model, with the package's rules.
 
-Field names and shapes are dj-rest-auth's (``password1``/``password2``,
-``new_password1``/``new_password2``, ``uid``/``token``). Every text field
-refuses what the hashers and the database cannot encode, with a 400.
+Field names and shapes are dj-rest-auth's. Every text field refuses what is
+not a string or cannot be encoded with a 400; the endpoints log their
+security events here, where the outcome is known.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import APIException
-from rest_framework_simplejwt.exceptions import InvalidToken
 
 from interview_coordinator.accounts import forms, lockout, tokens
 from interview_coordinator.accounts.tasks import send_password_reset
@@ -33,12 +32,12 @@ from interview_coordinator.queueing import BrokerUnavailable, publish
 from interview_coordinator.ratelimit import enforce
 from interview_coordinator.security import log_event
 
-# A login password may be longer than a new one, so that accounts created
-# elsewhere can still sign in.
+# Longer than a new password may be, so that accounts created elsewhere sign in.
 LOGIN_PASSWORD_MAX_LENGTH = 4096
-USERNAME_TAKEN = _("A user with that username already exists.")
-EMAIL_TAKEN = _("A user with that email address already exists.")
-TAKEN = {"username": USERNAME_TAKEN, "email": EMAIL_TAKEN}
+TAKEN = {
+    "username": _("A user with that username already exists."),
+    "email": _("A user with that email address already exists."),
+}
 
 
 class DetailSerializer(serializers.Serializer[Any]):
@@ -48,26 +47,18 @@ class DetailSerializer(serializers.Serializer[Any]):
 
 
 class TextField(serializers.CharField):
-    """A CharField that takes only strings (DRF's turns 123 into "123") and no lone surrogates.
-
-    Lone surrogates would fail as a 500 deeper down.
-    """
-
-    default_error_messages = {"encoding": _("Text contains characters that are not valid.")}
+    """Strings only (DRF's turns 123 into "123"), none with lone surrogates (a 500 deeper down)."""
 
     def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        value = super().to_internal_value(data)
         try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            self.fail("encoding")
-        return value
+            data.encode()
+        except (AttributeError, UnicodeEncodeError):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
 
 
-def password_field(max_length: int = 128, **kwargs: Any) -> TextField:
-    return TextField(max_length=max_length, write_only=True, trim_whitespace=False, **kwargs)
+def password_field(max_length: int = 128) -> TextField:
+    return TextField(max_length=max_length, write_only=True, trim_whitespace=False)
 
 
 def model_field(kind: str) -> str:
@@ -86,22 +77,18 @@ def users_named(kind: str, value: str) -> Any:
     return get_user_model()._default_manager.filter(**lookup)
 
 
-def taken(kind: str, value: str, exclude_pk: Any = None) -> bool:
-    return bool(users_named(kind, value).exclude(pk=exclude_pk).exists())
-
-
 def claim(user: Any, kinds: tuple[str, ...]) -> None:
-    """Save a user whose names were checked, checking again under a lock; a conflict is a 400.
+    """Save a user if its names are free, checked under a lock per name; a conflict is a 400.
 
     The host's user table knows nothing of case-insensitive uniqueness, so
     two requests could both find a name free: on PostgreSQL a transaction
     lock per name (not a table constraint) serialises check and write.
     """
-    names = {kind: normalize(getattr(user, model_field(kind)) or "") for kind in kinds}
+    names = {kind: getattr(user, model_field(kind)) or "" for kind in kinds}
     try:
         with transaction.atomic():
             if connection.vendor == "postgresql":
-                for name in sorted({name.casefold() for name in names.values() if name}):
+                for name in sorted({normalize(name).casefold() for name in names.values() if name}):
                     digest = hashlib.sha256(f"interview_coordinator:{name}".encode()).digest()
                     key = int.from_bytes(digest[:8], "big", signed=True)
                     with connection.cursor() as cursor:
@@ -109,13 +96,13 @@ def claim(user: Any, kinds: tuple[str, ...]) -> None:
             errors = {
                 kind: [TAKEN[kind]]
                 for kind, name in names.items()
-                if name and taken(kind, name, user.pk)
+                if name and users_named(kind, name).exclude(pk=user.pk).exists()
             }
             if errors:
                 raise serializers.ValidationError(errors)
             user.save()
     except IntegrityError:
-        raise serializers.ValidationError({"username": [USERNAME_TAKEN]}) from None
+        raise serializers.ValidationError({"username": [TAKEN["username"]]}) from None
 
 
 # Named apart from dj-rest-auth's, which its JWT answer documents.
@@ -128,17 +115,9 @@ class UserDetailsSerializer(rest_auth.UserDetailsSerializer):  # type: ignore[mi
         CharField: TextField,
     }
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        name = model_field("username")
-        if name in attrs:
-            attrs[name] = normalize(attrs[name])
-            if taken("username", attrs[name], self.instance.pk):
-                raise serializers.ValidationError({name: [USERNAME_TAKEN]})
-        return attrs
-
     def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
         for attr, value in validated_data.items():
-            setattr(instance, attr, value)
+            setattr(instance, attr, normalize(value) if attr == model_field("username") else value)
         claim(instance, ("username",))
         return instance
 
@@ -152,41 +131,31 @@ class RegisterSerializer(serializers.Serializer[Any]):
     password2 = password_field()
 
     def validate_username(self, value: str) -> str:
-        value = normalize(value)
         field = get_user_model()._meta.get_field(model_field("username"))
         try:
-            field.run_validators(value)  # type: ignore[union-attr]
+            field.run_validators(normalize(value))  # type: ignore[union-attr]
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from exc
-        if taken("username", value):
-            raise serializers.ValidationError(USERNAME_TAKEN)
-        return value
-
-    def validate_email(self, value: str) -> str:
-        value = get_user_model()._default_manager.normalize_email(value.strip())
-        if taken("email", value):
-            raise serializers.ValidationError(EMAIL_TAKEN)
-        return str(value)
+        return normalize(value)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        user = get_user_model()(
-            **{model_field("username"): attrs["username"], model_field("email"): attrs["email"]}
+        model = get_user_model()
+        email = model._default_manager.normalize_email(attrs["email"])
+        user = model(**{model_field("username"): attrs["username"], model_field("email"): email})
+        errors: dict[str, list[Any]] = (
+            {"password2": [forms.MISMATCH]} if attrs["password1"] != attrs["password2"] else {}
         )
-        errors = {}
-        if attrs["password1"] != attrs["password2"]:
-            errors["password2"] = [str(forms.MISMATCH)]
         if messages := forms.password_errors(attrs["password1"], user):
             errors["password1"] = messages
         if errors:
             raise serializers.ValidationError(errors)
         user.set_password(attrs["password1"])
-        attrs["user"] = user
-        return attrs
+        return {"user": user}
 
     def save(self, **kwargs: Any) -> Any:
-        user = self.validated_data["user"]
-        claim(user, ("username", "email"))
-        return user
+        claim(self.validated_data["user"], ("username", "email"))
+        log_event("registration", self.context["request"], user_id=self.validated_data["user"].pk)
+        return self.validated_data["user"]
 
 
 def find_account(username: str, email: str) -> Any:
@@ -197,8 +166,7 @@ def find_account(username: str, email: str) -> Any:
     shadow another account's email.
     """
     lookups = [("email", username)] if "@" in username else []
-    lookups += [("username", username), ("email", email)]
-    for kind, value in lookups:
+    for kind, value in [*lookups, ("username", username), ("email", email)]:
         found = list(users_named(kind, value)[:2]) if value else []
         if len(found) > 1:
             found = [user for user in found if getattr(user, model_field(kind)) == value]
@@ -213,9 +181,7 @@ class LoginSerializer(rest_auth.LoginSerializer):  # type: ignore[misc]
     username = TextField(required=False, allow_blank=True, max_length=254)
     email = TextField(required=False, allow_blank=True, max_length=254)
     password = password_field(LOGIN_PASSWORD_MAX_LENGTH)
-
-    account: Any = None
-    attempted = False
+    schema_one_of_required = ("username", "email")
 
     def get_auth_user(self, username: str, email: str, password: str) -> Any:
         username, email = (username or "").strip(), (email or "").strip()
@@ -223,26 +189,31 @@ class LoginSerializer(rest_auth.LoginSerializer):  # type: ignore[misc]
             raise serializers.ValidationError(
                 _('Must include either "username" or "email" and "password".')
             )
-        self.account = find_account(username, email)
-        request = self.context["request"]
-        self.bucket = lockout.bucket(request, self.account, username or email)
-        lockout.refuse_if_locked(request, self.bucket)
-        self.attempted = True
+        account, request = find_account(username, email), self.context["request"]
+        where = lockout.bucket(request, account, username or email)
+        lockout.failures(request, where, count=False)
         # An unknown name still goes through authenticate(), whose backend
         # hashes the password anyway, so timing does not reveal which exist.
-        name = self.account.get_username() if self.account else username or email
+        name = account.get_username() if account else username or email
         user = authenticate(request, username=name, password=password)
         if user is None:
-            lockout.count_failure(request, self.bucket)
+            lockout.failures(request, where, count=True)
+            account_id = account.pk if account else None
+            log_event("login_failure", request, level=logging.WARNING, user_id=account_id)
         return user
 
 
-def require_csrf(request: Any) -> None:
-    """403 without the CSRF token: a refresh token read from its cookie is a cookie credential.
+def refresh_token(request: Any, body: str | None) -> str:
+    """The body's refresh token, else the refresh cookie's.
 
-    A body's token is not, so Bearer and body clients need no CSRF token.
+    A token read from the cookie is a cookie credential: without the CSRF
+    token the answer is 403. A body's token is not, so Bearer and body
+    clients need no CSRF token.
     """
-    JWTCookieAuthentication().enforce_csrf(request)
+    raw = body or str(request.COOKIES.get(rest_auth_settings.JWT_AUTH_REFRESH_COOKIE or "", ""))
+    if raw and not body:
+        JWTCookieAuthentication().enforce_csrf(request)
+    return raw
 
 
 class RefreshSerializer(CookieTokenRefreshSerializer):  # type: ignore[misc]
@@ -256,20 +227,12 @@ class RefreshSerializer(CookieTokenRefreshSerializer):  # type: ignore[misc]
         self.fields["refresh"].required = not rest_auth_settings.JWT_AUTH_REFRESH_COOKIE
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
-        if not attrs.get("refresh"):
-            require_csrf(self.context["request"])
+        request = self.context["request"]
         try:
-            return tokens.rotate(self.extract_refresh_token())
+            return tokens.rotate(refresh_token(request, attrs.get("refresh")))
         except tokens.RefreshRejected as exc:
             reused = exc.reason == "blacklisted"
-            log_event(
-                "refresh_token_reused" if reused else "refresh_token_invalid",
-                self.context["request"],
-                level=logging.WARNING,
-                user_id=exc.user_id,
-                reason=exc.reason,
-            )
-            raise InvalidToken() from exc
+            raise exc.refuse(request, f"refresh_token_{'reused' if reused else 'invalid'}") from exc
 
 
 class LogoutSerializer(serializers.Serializer[Any]):
@@ -291,35 +254,21 @@ class PasswordChangeSerializer(rest_auth.PasswordChangeSerializer):  # type: ign
     def validate_old_password(self, value: str) -> str:
         """Wrong old passwords spend the account's failure budget, as failed logins do."""
         where = lockout.bucket(self.request, self.user, "")
-        lockout.refuse_if_locked(self.request, where)
+        lockout.failures(self.request, where, count=False)
         try:
             return str(super().validate_old_password(value))
         except serializers.ValidationError:
-            lockout.count_failure(self.request, where)
+            lockout.failures(self.request, where, count=True)
             raise
 
     def save(self) -> None:
         self.set_password_form.save()
+        revoked = self.set_password_form.revoked
+        log_event("password_change", self.request, revoked_tokens=revoked)
         # Only a browser signed in through Django's session keeps it; a JWT
         # client must not get a session row.
         if isinstance(self.request.successful_authenticator, SessionAuthentication):
             update_session_auth_hash(self.request, self.user)
-
-
-class PasswordResetSerializer(rest_auth.PasswordResetSerializer):  # type: ignore[misc]
-    email = serializers.EmailField(max_length=254)
-    password_reset_form_class = forms.PasswordResetForm
-
-    def save(self) -> None:
-        """Queue the email, after a limit per target address from any client."""
-        request = self.context["request"]
-        address = self.validated_data["email"]
-        rate, what = app_settings.PASSWORD_RESET_RATE, str(_("for this address"))
-        enforce(request, "password-reset-address", address.casefold(), rate, what)
-        try:
-            publish(send_password_reset, address, request.get_host(), request.is_secure())
-        except BrokerUnavailable as exc:
-            raise EmailUnavailable() from exc
 
 
 class EmailUnavailable(APIException):
@@ -329,9 +278,35 @@ class EmailUnavailable(APIException):
     wait = 60
 
 
+class PasswordResetSerializer(rest_auth.PasswordResetSerializer):  # type: ignore[misc]
+    email = serializers.EmailField(max_length=254)
+    password_reset_form_class = forms.PasswordResetForm
+
+    def save(self) -> None:
+        """Queue the email, after a limit per target address from any client."""
+        request, address = self.context["request"], self.validated_data["email"]
+        rate, what = app_settings.PASSWORD_RESET_RATE, str(_("for this address"))
+        enforce(request, "password-reset-address", address.casefold(), rate, what)
+        try:
+            publish(send_password_reset, address, request.get_host(), request.is_secure())
+        except BrokerUnavailable as exc:
+            raise EmailUnavailable() from exc
+        log_event("password_reset_requested", request)
+
+
 class PasswordResetConfirmSerializer(rest_auth.PasswordResetConfirmSerializer):  # type: ignore[misc]
     set_password_form_class = forms.SetPasswordForm
     new_password1 = password_field()
     new_password2 = password_field()
     uid = TextField(max_length=64)
     token = TextField(max_length=128)
+
+    def save(self) -> None:
+        form = self.set_password_form
+        form.save()
+        log_event(
+            "password_reset",
+            self.context["request"],
+            user_id=form.user.pk,
+            revoked_tokens=form.revoked,
+        )

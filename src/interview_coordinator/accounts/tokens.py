@@ -1,21 +1,24 @@
 """Rotating and revoking simplejwt refresh tokens, whatever ``SIMPLE_JWT`` says.
 
 Every refresh returns a new refresh token and, with simplejwt's blacklist app
-installed and ``BLACKLIST_ON_LOGOUT`` on, the old one stops working. The
-blacklist row is the lock: when two requests present the same refresh token,
-only the one that creates the row gets a new pair; the other, which was
-already in flight, answers 401 without revoking anything.
+installed and ``BLACKLIST_ON_LOGOUT`` on, blacklists the old one. The
+blacklist row is the lock: of two requests presenting one token, only the one
+that creates the row gets a new pair; the other answers 401, revoking nothing.
 
-A blacklisted token presented again is a stolen copy only when it was
-rotated or logged out. One issued before the account's latest revocation of
-every token (a password change or reset) is refused and revokes nothing: the
-moment of that revocation is kept in the cache for a refresh token's
-lifetime, and without it the token counts as reused (the safe side).
+The tokens of one sign-in are a family, named by the ``jti`` of its first
+token and carried by the tokens rotated from it in the ``family`` claim. A
+rotated or logged-out token presented again means someone holds a copy: its
+family is revoked (OAuth 2.0 Security BCP), the account's other sign-ins are
+not. A token issued before the account's latest revocation of every token (a
+password change or reset) was not stolen since: it is refused and revokes
+nothing. That moment is kept in the cache for a refresh token's lifetime;
+without it the token counts as reused (the safe side).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import Any
 
 from django.apps import apps
@@ -23,13 +26,15 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from interview_coordinator.conf import app_settings
+from interview_coordinator.security import log_event
 
 BLACKLIST_APP = "rest_framework_simplejwt.token_blacklist"
+FAMILY = "family"
 
 
 class RefreshRejected(Exception):
@@ -40,9 +45,18 @@ class RefreshRejected(Exception):
         self.reason = reason
         self.user_id = user_id
 
+    def refuse(self, request: Any, event: str) -> InvalidToken:
+        """Log the refusal as a security event; the 401 to raise."""
+        log_event(event, request, level=logging.WARNING, user_id=self.user_id, reason=self.reason)
+        return InvalidToken()
+
 
 def blacklisting_enabled() -> bool:
     return bool(app_settings.BLACKLIST_ON_LOGOUT) and apps.is_installed(BLACKLIST_APP)
+
+
+def family(token: RefreshToken) -> str:
+    return str(token.get(FAMILY) or token.get(jwt_settings.JTI_CLAIM))
 
 
 def read_refresh(raw: str) -> RefreshToken:
@@ -50,44 +64,30 @@ def read_refresh(raw: str) -> RefreshToken:
     try:
         return RefreshToken(raw)  # type: ignore[arg-type]
     except TokenError as exc:
-        found = blacklisted(raw)
-        if found is None:
+        row = blacklisted(raw)
+        if row is None:
             raise RefreshRejected("invalid") from exc
-        owner, issued = found
-        revoked_at = revocation_time(owner)
-        if issued is not None and revoked_at is not None and issued.timestamp() < revoked_at:
-            raise RefreshRejected("revoked", owner) from exc
-        raise reused(owner) from exc
+        revoked_at = revocation_time(row.user_id)
+        if row.created_at and revoked_at and row.created_at.timestamp() < revoked_at:
+            raise RefreshRejected("revoked", row.user_id) from exc
+        revoke_family(row.user_id, family(RefreshToken(raw, verify=False)))  # type: ignore[arg-type]
+        raise RefreshRejected("blacklisted", row.user_id) from exc
 
 
-def reused(user_id: Any) -> RefreshRejected:
-    """A rotated or logged-out token came back: someone holds a copy of it.
-
-    The package does not tell one sign-in's tokens from another's, so the
-    whole family is every refresh token of the account (OAuth 2.0 Security
-    BCP, refresh token rotation): the thief's and the victim's alike.
-    """
-    revoke_all(user_id)
-    return RefreshRejected("blacklisted", user_id)
-
-
-def blacklisted(raw: str) -> tuple[Any, Any] | None:
-    """The user id and issue time of a genuine but blacklisted refresh token, else None.
+def blacklisted(raw: str) -> Any:
+    """The outstanding row of a genuine but blacklisted refresh token, else None.
 
     A refused token's claims cannot be trusted, so it is matched by its full
     text against the outstanding tokens (found through the indexed ``jti``).
     """
     if not apps.is_installed(BLACKLIST_APP):
         return None
-    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
-
     try:
         jti = RefreshToken(raw, verify=False).get(jwt_settings.JTI_CLAIM)  # type: ignore[arg-type]
     except TokenError:
         return None
-    found = BlacklistedToken.objects.filter(token__jti=str(jti), token__token=raw)
-    row = found.values_list("token__user_id", "token__created_at").first()
-    return (row[0], row[1]) if row else None
+    rows = apps.get_model("token_blacklist", "OutstandingToken").objects
+    return rows.filter(jti=str(jti), token=raw, blacklistedtoken__isnull=False).first()
 
 
 def revocation_key(user_id: Any) -> str:
@@ -103,75 +103,69 @@ def revocation_time(user_id: Any) -> float | None:
     return float(value) if value is not None else None
 
 
-def token_user(token: RefreshToken) -> Any:
-    """The active user a verified token belongs to, locked, or RefreshRejected.
-
-    The row lock serialises a rotation with a password change (whose save
-    waits for it), so the change's revocation sees the token it issued.
-    """
-    user_id = token.get(jwt_settings.USER_ID_CLAIM)
-    users = get_user_model()._default_manager.select_for_update()
-    user = users.filter(**{jwt_settings.USER_ID_FIELD: user_id}).first()
-    if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
-        raise RefreshRejected("inactive", user_id)
-    return user
-
-
 def rotate(raw: str) -> dict[str, str]:
-    """Exchange a refresh token for a new pair (simplejwt's way), blacklisting the old one."""
+    """Exchange a refresh token for a new pair of its family, blacklisting it (simplejwt's way).
+
+    The user's row lock serialises a rotation with a password change (whose
+    save waits for it), so the change's revocation sees the token it issued.
+    """
     token = read_refresh(raw)
     with transaction.atomic():
-        user = token_user(token)
+        user_id = token.get(jwt_settings.USER_ID_CLAIM)
+        users = get_user_model()._default_manager.select_for_update()
+        user = users.filter(**{jwt_settings.USER_ID_FIELD: user_id}).first()
+        if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
+            raise RefreshRejected("inactive", user_id)
         # simplejwt annotates blacklist() as the row; it returns get_or_create's pair.
-        if not blacklisting_enabled() or token.blacklist()[1]:  # type: ignore[index]
-            pair = {"access": str(token.access_token)}
-            token.set_jti()
-            token.set_exp()
-            token.set_iat()
-            token.outstand()
-            pair["refresh"] = str(token)
-            return pair
-    # A concurrent request (another tab) rotated this very token while this
-    # one waited for the lock: no copy was replayed, so nothing is revoked.
-    raise RefreshRejected("superseded", user.pk)
+        if blacklisting_enabled() and not token.blacklist()[1]:  # type: ignore[index]
+            # Another request (another tab) rotated this very token while this
+            # one waited for the lock: no copy was replayed, nothing is revoked.
+            raise RefreshRejected("superseded", user.pk)
+        access = str(token.access_token)
+        token[FAMILY] = family(token)
+        token.set_jti()
+        token.set_exp()
+        token.set_iat()
+        token.outstand()
+        return {"access": access, "refresh": str(token)}
 
 
 def revoke(raw: str) -> Any:
-    """Blacklist one refresh token (logout); the id of its user."""
+    """Blacklist one refresh token (logout); the id of its user, typed like the model's field."""
     token = read_refresh(raw)
     if blacklisting_enabled():
         token.blacklist()
-    return token_user_id(token)
-
-
-def token_user_id(token: RefreshToken) -> Any:
-    """The user id claim, typed like the user model's field (simplejwt writes a string)."""
     value = token.get(jwt_settings.USER_ID_CLAIM)
-    field = get_user_model()._meta.get_field(jwt_settings.USER_ID_FIELD)
-    try:
-        return field.to_python(value)  # type: ignore[union-attr]
-    except Exception:
-        return value
+    with contextlib.suppress(Exception):  # simplejwt writes the claim as a string
+        value = get_user_model()._meta.get_field(jwt_settings.USER_ID_FIELD).to_python(value)  # type: ignore[union-attr]
+    return value
+
+
+def live_tokens(user: Any) -> Any:
+    rows = apps.get_model("token_blacklist", "OutstandingToken").objects
+    return rows.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True)
+
+
+def revoke_family(user_id: Any, name: str) -> int:
+    """Blacklist the live tokens of one sign-in: its first token and those rotated from it."""
+    tokens = live_tokens(user_id).only("jti", "token") if blacklisting_enabled() else []
+    members = [
+        row.pk for row in tokens if name in (row.jti, family(RefreshToken(row.token, False)))
+    ]
+    return blacklist(members)
 
 
 def revoke_all(user: Any) -> int:
-    """Blacklist every unexpired refresh token of a user; the number revoked."""
+    """Blacklist every live refresh token of a user (a new password); the number revoked."""
     if not blacklisting_enabled():
         return 0
-    from rest_framework_simplejwt.token_blacklist.models import (
-        BlacklistedToken,
-        OutstandingToken,
-    )
-
     # Without the mark, later copies count as reused: the safe side.
     with contextlib.suppress(Exception):
         lifetime = int(jwt_settings.REFRESH_TOKEN_LIFETIME.total_seconds()) + 1
-        key = revocation_key(getattr(user, "pk", user))
-        cache.set(key, timezone.now().timestamp(), lifetime)
-    live = OutstandingToken.objects.filter(
-        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
-    ).values_list("pk", flat=True)
-    created = BlacklistedToken.objects.bulk_create(
-        [BlacklistedToken(token_id=pk) for pk in live], ignore_conflicts=True
-    )
-    return len(created)
+        cache.set(revocation_key(user.pk), timezone.now().timestamp(), lifetime)
+    return blacklist(live_tokens(user).values_list("pk", flat=True))
+
+
+def blacklist(pks: Any) -> int:
+    model = apps.get_model("token_blacklist", "BlacklistedToken")
+    return len(model.objects.bulk_create([model(token_id=pk) for pk in pks], ignore_conflicts=True))

@@ -1,9 +1,7 @@
-"""Auth endpoints, to mount under ``auth/``.
+"""Auth endpoints, to mount under ``auth/`` (namespace ``interview_coordinator_accounts``).
 
-Included by ``interview_coordinator.urls``; a host may also include this
-module on its own (namespace ``interview_coordinator_accounts``). Names and
-paths are dj-rest-auth's, so front ends and ``reverse()`` calls written for
-it keep working.
+Names and paths are dj-rest-auth's, so front ends and ``reverse()`` calls
+written for it keep working.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ from interview_coordinator.calendar import (
 )
 from interview_coordinator.conf import app_settings
 from interview_coordinator.models import CalendarFeed
-from interview_coordinator.ratelimit import check, throttled
+from interview_coordinator.ratelimit import enforce
 from interview_coordinator.renderers import ICalendarRenderer
 from interview_coordinator.serializers.calendar import CalendarFeedSerializer
 from interview_coordinator.views.base import PackageViewMixin
@@ -71,9 +71,7 @@ class CalendarFeedView(PackageViewMixin, APIView):
     def get(self, request: Request, token: str) -> HttpResponseBase:
         digest = token_digest(token)
         rate = str(app_settings.CALENDAR_FEED_RATE)
-        wait = check(request, FEED_SCOPE, digest, rate)
-        if wait:
-            raise throttled(request, FEED_SCOPE, wait, rate, _("for this calendar feed"))
+        enforce(request, FEED_SCOPE, digest, rate, _("for this calendar feed"))
         now = timezone.now()
         feed = feed_with_changes(digest, now)
         if feed is None:

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from interview_coordinator.conf import app_settings
 from interview_coordinator.models import Profile
 from interview_coordinator.queueing import BrokerUnavailable, broker_configured, publish
-from interview_coordinator.ratelimit import check, throttled
+from interview_coordinator.ratelimit import enforce
 from interview_coordinator.reminders.emails import send, test_email, user_email
 from interview_coordinator.serializers.profile import (
     ProfileSerializer,
@@ -97,9 +97,7 @@ class TestEmailView(PackageViewMixin, APIView):
                 {"email": [_("Your account has no email address; add one to receive emails.")]}
             )
         rate = str(app_settings.TEST_EMAIL_RATE)
-        wait = check(request, TEST_EMAIL_SCOPE, str(user.pk), rate)
-        if wait:
-            raise throttled(request, TEST_EMAIL_SCOPE, wait, rate, _("for test emails"))
+        enforce(request, TEST_EMAIL_SCOPE, str(user.pk), rate, _("for test emails"))
         if not broker_configured(send_test_email.app):
             return self.send_now(recipient, user.get_username())
         try:
