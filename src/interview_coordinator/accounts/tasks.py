@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from interview_coordinator.accounts.forms import PasswordResetForm
+from interview_coordinator.accounts.passwords import PasswordResetForm
 
 
 @shared_task(ignore_result=True)

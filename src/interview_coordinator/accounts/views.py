@@ -30,7 +30,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 
-from interview_coordinator.accounts import lockout, tokens
+from interview_coordinator.accounts import passwords, tokens
 from interview_coordinator.accounts import serializers as bodies
 from interview_coordinator.portability.deletion import AccountDeleteSerializer, delete_account
 from interview_coordinator.ratelimit import ClientRateThrottle
@@ -92,7 +92,7 @@ class LoginView(AuthView, rest_auth.LoginView):  # type: ignore[misc]
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response: Response = super().post(request, *args, **kwargs)
         log_event("login_success", request, user_id=self.user.pk)
-        lockout.remember_device(request, response, self.user)
+        passwords.remember_device(request, response, self.user)
         return response
 
     def login(self) -> None:
