@@ -4,7 +4,10 @@
     python3 dev.py demo     run the example project with a demo account
                             (--new-password: new demo credentials; --port N)
     python3 dev.py test     run the whole test suite against PostgreSQL and Redis
-    python3 dev.py check    lint, format, types, migrations, the suite on SQLite (needs Redis)
+    python3 dev.py check    lint, format, types, migrations, the docs, the suite on SQLite
+                            (needs Redis)
+    python3 dev.py docs     serve the documentation site (--port N; --build: build it
+                            strictly into site/ instead)
 
 Each creates (or reuses) the virtualenv in .venv, installs what it needs into
 it, and is safe to run again. Only the standard library is used here, so it
@@ -14,6 +17,7 @@ runs with any Python >= 3.10 before anything is installed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import signal
@@ -104,12 +108,45 @@ def check(args: list[str]) -> None:
     run(PYTHON, "-m", "ruff", "check", ".", env=env)
     run(PYTHON, "-m", "ruff", "format", "--check", ".", env=env)
     run(PYTHON, "-m", "mypy", env=env)
+    build_docs()
     run(
         PYTHON, "manage.py", "makemigrations", "--check", "--dry-run",
         env=venv_env(DB_NAME=""), cwd=EXAMPLE,
     )  # fmt: skip
     run(PYTHON, "-m", "pytest", "-m", "not embedding and not slow", *args,
         env=venv_env(DB_ENGINE="sqlite"))  # fmt: skip
+
+
+def build_docs() -> None:
+    """Build the site strictly: a warning, a broken link or a missing page fails.
+
+    The docs group's packages are installed by the caller (the dev group has them).
+    """
+    run(PYTHON, "-m", "mkdocs", "build", "--strict", "--clean", env=docs_env())
+
+
+def docs_env() -> dict[str, str]:
+    # Material's banner about MkDocs 2 is advice, not a fault of the site.
+    return venv_env(NO_MKDOCS_2_WARNING="1")
+
+
+def docs(args: list[str]) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python3 dev.py docs",
+        description="Serve the documentation site from docs/, rebuilt on every change.",
+    )
+    parser.add_argument("--port", type=int, default=8000, help="port of the server (8000)")
+    parser.add_argument(
+        "--build", action="store_true", help="build the site strictly into site/ and stop"
+    )
+    options = parser.parse_args(args)
+    ensure_venv("docs")
+    if options.build:
+        build_docs()
+        return
+    address = f"127.0.0.1:{options.port}"
+    with contextlib.suppress(KeyboardInterrupt):
+        run(PYTHON, "-m", "mkdocs", "serve", "--strict", "--dev-addr", address, env=docs_env())
 
 
 def demo_options(args: list[str]) -> argparse.Namespace:
@@ -166,7 +203,7 @@ def demo(args: list[str]) -> None:
                 process.kill()
 
 
-COMMANDS = {"demo": demo, "test": test, "check": check}
+COMMANDS = {"demo": demo, "test": test, "check": check, "docs": docs}
 
 
 def main() -> None:
