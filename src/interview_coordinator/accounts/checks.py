@@ -14,7 +14,14 @@ from interview_coordinator.accounts.tokens import BLACKLIST_APP
 from interview_coordinator.checks import malformed_rates
 from interview_coordinator.conf import app_settings
 
-PREFIX = "interview_coordinator_accounts"
+E001 = "interview_coordinator_accounts.E001"
+E002 = "interview_coordinator_accounts.E002"
+E003 = "interview_coordinator_accounts.E003"
+E004 = "interview_coordinator_accounts.E004"
+E005 = "interview_coordinator_accounts.E005"
+E006 = "interview_coordinator_accounts.E006"
+E007 = "interview_coordinator_accounts.E007"
+W001 = "interview_coordinator_accounts.W001"
 COOKIE_AUTHENTICATION = "dj_rest_auth.jwt_auth.JWTCookieAuthentication"
 # dj-rest-auth serializers that the package's endpoints replace with their own,
 # which carry its rules (limits, lockout, uniqueness, rotation, logging).
@@ -40,7 +47,7 @@ def check_token_blacklist(
         Error(
             message,
             f"Add {BLACKLIST_APP!r} to INSTALLED_APPS and run migrate.",
-            id=f"{PREFIX}.E001",
+            id=E001,
         )
     ]
 
@@ -49,7 +56,7 @@ def check_token_blacklist(
 def check_rates(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     # A malformed rate would otherwise surface as a 500 on the first login.
     rates = ("AUTH_RATE", "LOGIN_ACCOUNT_RATE", "PASSWORD_RESET_RATE")
-    return malformed_rates(rates, f"{PREFIX}.E002")
+    return malformed_rates(rates, E002)
 
 
 @register(Tags.compatibility)
@@ -58,21 +65,19 @@ def check_rest_auth(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> l
     config = getattr(settings, "REST_AUTH", None)
     if not isinstance(config, dict) or config.get("USE_JWT") is not True:
         hint = 'REST_AUTH = {"USE_JWT": True, "TOKEN_MODEL": None, "JWT_AUTH_HTTPONLY": False}'
-        return [
-            Error(
-                "REST_AUTH must set USE_JWT: the endpoints answer JWTs.", hint, id=f"{PREFIX}.E003"
-            )
-        ]
+        return [Error("REST_AUTH must set USE_JWT: the endpoints answer JWTs.", hint, id=E003)]
     value = {**DEFAULTS, **config}
     cookie = value["JWT_AUTH_COOKIE"]
     names = [f"{c.__module__}.{c.__qualname__}" for c in app_settings.AUTHENTICATION_CLASSES]
     problems = [
         (
+            E004,
             value["TOKEN_MODEL"] is not None and not apps.is_installed("rest_framework.authtoken"),
             "REST_AUTH['TOKEN_MODEL'] names DRF's token model, which is not installed.",
             "Set REST_AUTH['TOKEN_MODEL'] = None (the package issues JWTs only).",
         ),
         (
+            E005,
             value["JWT_AUTH_HTTPONLY"] and not value["JWT_AUTH_REFRESH_COOKIE"],
             "REST_AUTH['JWT_AUTH_HTTPONLY'] without JWT_AUTH_REFRESH_COOKIE gives the refresh "
             "token to nobody.",
@@ -80,12 +85,14 @@ def check_rest_auth(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> l
             "JWT_AUTH_COOKIE) for the HttpOnly cookie mode.",
         ),
         (
+            E006,
             cookie and not value["JWT_AUTH_COOKIE_USE_CSRF"],
             "REST_AUTH['JWT_AUTH_COOKIE'] authenticates by cookie without CSRF protection.",
             "Set REST_AUTH['JWT_AUTH_COOKIE_USE_CSRF'] = True and send the csrftoken "
             "cookie's value as the X-CSRFToken header.",
         ),
         (
+            E007,
             cookie and COOKIE_AUTHENTICATION not in names,
             "REST_AUTH['JWT_AUTH_COOKIE'] is set, but the package's views do not read it.",
             f"Put {COOKIE_AUTHENTICATION!r} first in "
@@ -93,9 +100,7 @@ def check_rest_auth(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> l
         ),
     ]
     return [
-        Error(message, hint, id=f"{PREFIX}.E{number:03d}")
-        for number, (wrong, message, hint) in enumerate(problems, 4)
-        if wrong
+        Error(message, hint, id=check_id) for check_id, wrong, message, hint in problems if wrong
     ]
 
 
@@ -114,4 +119,4 @@ def check_ignored_serializers(
         "JWT_SERIALIZER_WITH_EXPIRATION and JWT_TOKEN_CLAIMS_SERIALIZER are honoured (and "
         "USER_DETAILS_SERIALIZER through them, in the answers of login and registration only)."
     )
-    return [Warning(message, hint, id=f"{PREFIX}.W001")]
+    return [Warning(message, hint, id=W001)]

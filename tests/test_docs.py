@@ -1,0 +1,73 @@
+"""The settings and system checks references name everything the code has.
+
+A key added to ``conf.DEFAULTS``, a Django setting the package starts to
+read, or a new check id fails here until docs/settings.md or docs/checks.md
+documents it; an id the docs keep after the code dropped it fails too.
+"""
+
+import re
+from pathlib import Path
+
+from interview_coordinator.conf import DEFAULTS, REMOVED_SETTINGS
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "src" / "interview_coordinator"
+SETTINGS_PAGE = (ROOT / "docs" / "settings.md").read_text()
+# The INTERVIEW_COORDINATOR keys come first; the host's own settings after this heading.
+PACKAGE_SETTINGS, _, HOST_SETTINGS = SETTINGS_PAGE.partition("\n## Django and library settings")
+CHECKS_PAGE = (ROOT / "docs" / "checks.md").read_text()
+
+CHECK_ID = re.compile(r"[\"'](interview_coordinator(?:_accounts)?\.[CEWI]\d{3})[\"']")
+DOCUMENTED_CHECK = re.compile(r"^### `(interview_coordinator(?:_accounts)?\.[CEWI]\d{3})`$", re.M)
+# django.conf.settings read as an attribute or through getattr, not the
+# package's app_settings (nor DRF's, simplejwt's or dj-rest-auth's objects).
+DJANGO_SETTING = re.compile(
+    r"(?<![\w.])settings\.([A-Z][A-Z0-9_]+)|getattr\(settings, \"([A-Z_]+)\""
+)
+
+
+def sources():
+    return [path for path in SOURCE.rglob("*.py") if "migrations" not in path.parts]
+
+
+def table_keys(page):
+    return set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \|", page, re.M))
+
+
+def test_every_setting_is_documented_with_its_type_and_default():
+    assert HOST_SETTINGS, "the settings page lost its heading of the host's settings"
+    assert set(DEFAULTS) - table_keys(PACKAGE_SETTINGS) == set()
+
+
+def test_the_settings_page_documents_no_setting_the_package_lacks():
+    assert table_keys(PACKAGE_SETTINGS) - set(DEFAULTS) - REMOVED_SETTINGS == set()
+
+
+def test_every_removed_setting_is_documented():
+    assert REMOVED_SETTINGS - table_keys(PACKAGE_SETTINGS) == set()
+
+
+def test_every_django_setting_the_package_reads_is_documented():
+    read = {
+        name
+        for path in sources()
+        for match in DJANGO_SETTING.finditer(path.read_text())
+        for name in match.groups()
+        if name
+    }
+    assert read, "the pattern no longer finds the settings the package reads"
+    assert {name for name in read if f"`{name}`" not in HOST_SETTINGS} == set()
+
+
+def test_every_check_id_is_documented_and_none_other():
+    in_code = {check for path in sources() for check in CHECK_ID.findall(path.read_text())}
+    documented = DOCUMENTED_CHECK.findall(CHECKS_PAGE)
+
+    assert len(documented) == len(set(documented)), "an id is documented twice"
+    assert in_code == set(documented)
+
+
+def test_check_ids_are_written_out_so_that_they_can_be_found():
+    # An id built at run time (f"...E{n:03d}") would escape the test above.
+    for path in SOURCE.rglob("checks.py"):
+        assert not re.search(r"\bid=f[\"']", path.read_text()), path
