@@ -73,11 +73,60 @@ def test_the_snapshot_migration_on_a_database_with_data():
 
         rows = DashboardSnapshot.objects.values_list("user_id", "generation", "body")
         assert sorted(rows) == [(applicant.pk, 0, None), (configured.pk, 0, None)]
+        # The later migrations too: the dashboard reads what they add.
+        MigrationExecutor(connection).migrate(leaves)
         user = get_user_model().objects.get(pk=applicant.pk)
         assert current_answer(user)["total"] == 1
         Interview.objects.filter(user=user).update(application_status="offer")
         assert current_answer(user) == render(dashboard_stats(user), user_timezone(user))
         assert current_answer(user)["offers"] == 1
         assert not DashboardSnapshot.objects.filter(user_id=newcomer.pk).exists()
+    finally:
+        MigrationExecutor(connection).migrate(leaves)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_timeline_migration_gives_existing_rows_their_first_events():
+    """Every application gets a start for its timeline; stored dashboard answers go."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from interview_coordinator.models import ApplicationEvent, DashboardSnapshot, Interview
+
+    executor = MigrationExecutor(connection)
+    (target,) = [
+        key
+        for key in executor.loader.disk_migrations
+        if key[0] == "interview_coordinator" and key[1].endswith("_timeline")
+    ]
+    (previous,) = [
+        parent.key
+        for parent in executor.loader.graph.node_map[target].parents
+        if parent.key[0] == "interview_coordinator"
+    ]
+    leaves = executor.loader.graph.leaf_nodes()
+    executor.migrate([previous])
+    try:
+        old = executor.loader.project_state([previous]).apps
+        member = old.get_model("testapp", "Member").objects.create(username="applicant")
+        interview = old.get_model("interview_coordinator", "Interview").objects.create(
+            user_id=member.pk, company_name="Acme", position="Engineer", interview_stage="screening"
+        )
+        old.get_model("interview_coordinator", "InterviewRound").objects.create(
+            interview_id=interview.pk, stage="screening"
+        )
+        snapshots = old.get_model("interview_coordinator", "DashboardSnapshot").objects
+        snapshots.filter(user_id=member.pk).update(body="{}", body_generation=1, generation=1)
+
+        MigrationExecutor(connection).migrate(leaves)
+
+        events = ApplicationEvent.objects.filter(interview_id=interview.pk).order_by("pk")
+        assert list(events.values_list("kind", "new_value", "user_id", "source")) == [
+            ("created", "screening", member.pk, "other"),
+            ("round_created", None, member.pk, "other"),
+        ]
+        stored = Interview.objects.get(pk=interview.pk)
+        assert stored.last_event_at == max(event.created_at for event in events)
+        assert DashboardSnapshot.objects.get(user_id=member.pk).body is None
     finally:
         MigrationExecutor(connection).migrate(leaves)

@@ -47,6 +47,8 @@ class TestExport:
         assert [row["id"] for row in body["interviews"]] == [mine.pk]
         assert {row["interview_id"] for row in body["rounds"]} == {mine.pk}
         assert len(body["rounds"]) == InterviewRound.objects.filter(interview=mine).count()
+        assert body["events"]
+        assert {row["interview_id"] for row in body["events"]} == {mine.pk}
         deliveries = ReminderDelivery.objects.filter(interview=mine).count()
         assert deliveries > 0
         assert len(body["reminder_deliveries"]) == deliveries

@@ -197,9 +197,10 @@ class TestPlanning:
         RoundFactory.create_batch(40, interview=big)
         for interview in (small, big):
             interview.interview_date = future + DAY
-            # The update, the rounds that follow it (one UPDATE), then planning:
-            # profile, moments (2), deliveries, delete, insert.
-            with django_assert_max_num_queries(8):
+            # The locked read of the changed fields, the update, its event, the
+            # rounds that follow it (one UPDATE), then planning: profile,
+            # moments (2), deliveries, delete, insert.
+            with django_assert_max_num_queries(10):
                 interview.save()
 
     def test_changing_preferences_costs_the_same_with_many_interviews(

@@ -208,6 +208,8 @@ class TestClosing:
                 "rounds-0-scheduled_date_0": round_.scheduled_date.strftime("%Y-%m-%d"),
                 "rounds-0-scheduled_date_1": round_.scheduled_date.strftime("%H:%M:%S"),
                 "rounds-0-outcome": "pending",
+                "events-TOTAL_FORMS": "0",
+                "events-INITIAL_FORMS": "0",
             },
         )
         assert response.status_code == 302, response.content.decode()[:2000]

@@ -22,7 +22,15 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
 from interview_coordinator.conf import app_settings
-from interview_coordinator.models import Interview, InterviewRound, Profile, ReminderDelivery
+from interview_coordinator.history import recorded_as
+from interview_coordinator.models import (
+    ApplicationEvent,
+    EventSource,
+    Interview,
+    InterviewRound,
+    Profile,
+    ReminderDelivery,
+)
 from interview_coordinator.portability.csv_export import CONTENT_TYPE, csv_lines
 from interview_coordinator.portability.csv_import import (
     FileTooLarge,
@@ -35,12 +43,15 @@ from interview_coordinator.portability.csv_import import (
 # Django's admin classes are generic only in the type stubs, not at run time.
 if TYPE_CHECKING:
     RoundInlineBase = admin.TabularInline[InterviewRound, Interview]
+    EventInlineBase = admin.TabularInline[ApplicationEvent, Interview]
     InterviewAdminBase = admin.ModelAdmin[Interview]
+    MixinBase = admin.ModelAdmin[Any]
     RoundAdminBase = admin.ModelAdmin[InterviewRound]
     ProfileAdminBase = admin.ModelAdmin[Profile]
     DeliveryAdminBase = admin.ModelAdmin[ReminderDelivery]
 else:
-    RoundInlineBase = admin.TabularInline
+    RoundInlineBase = EventInlineBase = admin.TabularInline
+    MixinBase = object
     InterviewAdminBase = RoundAdminBase = ProfileAdminBase = DeliveryAdminBase = admin.ModelAdmin
 
 
@@ -55,10 +66,47 @@ def user_search_fields(prefix: str) -> tuple[str, ...]:
     return tuple(f"{prefix}{name}" for name in dict.fromkeys(names) if name in present)
 
 
+class RecordedAsAdmin(MixinBase):
+    """The admin's writes (forms, deletions, list edits and actions) are recorded as the admin's."""
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with recorded_as(str(EventSource.ADMIN)):
+            return super().changeform_view(request, *args, **kwargs)
+
+    def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with recorded_as(str(EventSource.ADMIN)):
+            return super().delete_view(request, *args, **kwargs)
+
+    def changelist_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with recorded_as(str(EventSource.ADMIN)):
+            return super().changelist_view(request, *args, **kwargs)
+
+
 class InterviewRoundInline(RoundInlineBase):
     model = InterviewRound
     extra = 0
     fields = ("stage", "scheduled_date", "completed_date", "duration_minutes", "outcome")
+
+
+class ApplicationEventInline(EventInlineBase):
+    """The application's timeline, newest first; read-only, as events are never edited."""
+
+    model = ApplicationEvent
+    extra = 0
+    can_delete = False
+    ordering = ("-created_at", "-id")
+    fields = ("created_at", "kind", "old_value", "new_value", "stage", "round_stage", "source")
+    readonly_fields = fields
+    verbose_name_plural = _("timeline")
+
+    def has_add_permission(self, request: HttpRequest, obj: Interview | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Interview | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Interview | None = None) -> bool:
+        return False
 
 
 class ImportForm(forms.Form):
@@ -87,7 +135,7 @@ def read_upload(upload: Any) -> bytes:
 
 
 @admin.register(Interview)
-class InterviewAdmin(InterviewAdminBase):
+class InterviewAdmin(RecordedAsAdmin, InterviewAdminBase):
     list_display = (
         "company_name",
         "position",
@@ -110,9 +158,15 @@ class InterviewAdmin(InterviewAdminBase):
     raw_id_fields = ("user",)
     list_select_related = ("user",)
     readonly_fields = ("created_at", "updated_at")
-    inlines = [InterviewRoundInline]
+    inlines = [InterviewRoundInline, ApplicationEventInline]
     actions = ["export_csv"]
     change_list_template = "admin/interview_coordinator/interview/change_list.html"
+
+    def get_inlines(self, request: HttpRequest, obj: Interview | None) -> list[Any]:
+        """A new application has no timeline to show yet."""
+        if obj is None:
+            return [InterviewRoundInline]
+        return list(self.inlines)
 
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view(self.import_csv_view)
@@ -161,7 +215,7 @@ class InterviewAdmin(InterviewAdminBase):
 
 
 @admin.register(InterviewRound)
-class InterviewRoundAdmin(RoundAdminBase):
+class InterviewRoundAdmin(RecordedAsAdmin, RoundAdminBase):
     list_display = ("interview", "stage", "scheduled_date", "outcome", "duration_minutes")
     list_filter = ("stage", "outcome", "scheduled_date")
     search_fields = (

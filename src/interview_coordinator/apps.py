@@ -11,4 +11,6 @@ class InterviewCoordinatorConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from interview_coordinator import checks, signals  # noqa: F401
+        # The timeline's receivers first: an application's own change is
+        # recorded before the changes of the rounds that follow it.
+        from interview_coordinator import checks, history, signals  # noqa: F401

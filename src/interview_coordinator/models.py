@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -174,6 +174,13 @@ class Interview(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    last_event_at = models.DateTimeField(
+        _("last event at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the latest event of its timeline was recorded."),
+    )
 
     class Meta:
         verbose_name = _("interview")
@@ -186,20 +193,29 @@ class Interview(models.Model):
             models.Index(fields=["user", "application_date"], name="ic_interview_user_applied"),
             models.Index(fields=["user", "interview_stage"], name="ic_interview_user_stage"),
             models.Index(fields=["user", "application_status"], name="ic_interview_user_status"),
+            # Applications gone quiet, across users: the latest event of each.
+            models.Index(fields=["last_event_at"], name="ic_interview_last_event"),
         ]
 
     def __str__(self) -> str:
         return f"{self.company_name} — {self.position}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """Store clean text and a consistent stage whatever the entry path (API, admin, shell)."""
+        """Store clean text and a consistent stage whatever the entry path (API, admin, shell).
+
+        One transaction, even in autocommit: the row, its events and what
+        the signals keep in step with it are written together or not at all.
+        """
         self.company_name = remove_control_characters(self.company_name)
         self.position = remove_control_characters(self.position)
         self.notes = clean_html_once(self.notes or "")
         if self.application_status in OFFER_STATUSES:
             self.interview_stage = COMPLETED_STAGE
         bump_sequence(self, kwargs)
-        super().save(*args, **kwargs)
+        with transaction.atomic(
+            using=kwargs.get("using") or router.db_for_write(type(self)), savepoint=False
+        ):
+            super().save(*args, **kwargs)
 
 
 # What a user writes of a round: saving any of them is an edit.
@@ -282,7 +298,11 @@ class InterviewRound(models.Model):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "follows_interview"}
         bump_sequence(self, kwargs)
-        super().save(*args, **kwargs)
+        # One transaction with its events, as for an interview.
+        with transaction.atomic(
+            using=kwargs.get("using") or router.db_for_write(type(self)), savepoint=False
+        ):
+            super().save(*args, **kwargs)
 
     def clean(self) -> None:
         """The admin's forms refuse what the API refuses: a completion before the schedule."""
@@ -298,6 +318,79 @@ class InterviewRound(models.Model):
         # re-plan the reminders of the one it left.
         round_.loaded_interview_id = round_.__dict__.get("interview_id")
         return round_
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Application created")
+    INTERVIEW_STAGE = "interview_stage", _("Stage changed")
+    APPLICATION_STATUS = "application_status", _("Application status changed")
+    INTERVIEW_DATE = "interview_date", _("Next interview moved")
+    STATUS = "status", _("Interview status changed")
+    ROUND_CREATED = "round_created", _("Round added")
+    ROUND_RESCHEDULED = "round_rescheduled", _("Round rescheduled")
+    ROUND_OUTCOME = "round_outcome", _("Round outcome changed")
+    ROUND_DELETED = "round_deleted", _("Round deleted")
+
+
+class EventSource(models.TextChoices):
+    API = "api", _("API")
+    ADMIN = "admin", _("Admin")
+    IMPORT = "import", _("CSV import")
+    OTHER = "other", _("Other (shell, scripts, tasks)")
+
+
+class ApplicationEvent(models.Model):
+    """One change of an application or of one of its rounds: what, from what to what, when, how.
+
+    Written in the transaction of the change it records (see ``history``),
+    never edited afterwards. ``user`` repeats the application's owner so that
+    a user's events are read without a join; ``stage`` is the application's
+    stage once the change was made, and ``round_stage`` names the round even
+    after the round is deleted. Values are machine values as text (choice
+    values; datetimes in ISO 8601, UTC); null is "none".
+    """
+
+    interview = models.ForeignKey(
+        Interview, on_delete=models.CASCADE, related_name="events", verbose_name=_("interview")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="interview_coordinator_events",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("what changed"), max_length=20, choices=EventKind.choices)
+    old_value = models.TextField(_("from"), null=True, blank=True)
+    new_value = models.TextField(_("to"), null=True, blank=True)
+    stage = models.CharField(
+        _("stage after the change"), max_length=20, choices=InterviewStage.choices
+    )
+    round = models.ForeignKey(
+        InterviewRound,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("round"),
+    )
+    round_stage = models.CharField(
+        _("round stage"), max_length=20, choices=RoundStage.choices, null=True, blank=True
+    )
+    source = models.CharField(
+        _("made through"), max_length=10, choices=EventSource.choices, default=EventSource.OTHER
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("application event")
+        verbose_name_plural = _("application events")
+        # An application's timeline, newest first.
+        indexes = [
+            models.Index(fields=["interview", "-created_at"], name="ic_event_interview_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.interview_id} {self.kind} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
 def _user_relation(model: type[models.Model]) -> models.ForeignObjectRel:

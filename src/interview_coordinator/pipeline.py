@@ -25,6 +25,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.settings import api_settings
 
 from interview_coordinator.conf import app_settings
+from interview_coordinator.history import update_rounds
 from interview_coordinator.models import (
     CLOSED_STATUSES,
     STAGE_ORDER,
@@ -125,16 +126,20 @@ def keep_rounds_in_step(interview: Interview) -> None:
     A closed application cancels its rounds still to come (or undated); a past
     one still waiting for its outcome is left for the user to review. Else a
     round that follows its interview takes the interview's date (or none,
-    once the date is cleared), unless that date has passed. One UPDATE; it
-    counts as a change of the rounds for calendars (``sequence``) but is no
-    edit by the user, so the rounds keep following.
+    once the date is cleared), unless that date has passed. One locked read,
+    and one UPDATE when a round changes; it counts as a change of the rounds
+    for calendars (``sequence``) and on their timeline, but is no edit by
+    the user, so the rounds keep following.
     """
     now = timezone.now()
     pending = InterviewRound.objects.filter(interview_id=interview.pk, outcome=RoundOutcome.PENDING)
     changed = {"updated_at": now, "sequence": F("sequence") + 1}
     if is_closed(interview):
-        pending.filter(Q(scheduled_date__isnull=True) | Q(scheduled_date__gt=now)).update(
-            outcome=RoundOutcome.CANCELLED, **changed
+        update_rounds(
+            pending.filter(Q(scheduled_date__isnull=True) | Q(scheduled_date__gt=now)),
+            interview,
+            outcome=RoundOutcome.CANCELLED,
+            **changed,
         )
         return
     if interview.status != str(InterviewStatus.SCHEDULED):
@@ -142,6 +147,9 @@ def keep_rounds_in_step(interview: Interview) -> None:
     date = interview.interview_date
     if date is not None and date <= now:
         return
-    pending.filter(follows_interview=True).exclude(scheduled_date=date).update(
-        scheduled_date=date, **changed
+    update_rounds(
+        pending.filter(follows_interview=True).exclude(scheduled_date=date),
+        interview,
+        scheduled_date=date,
+        **changed,
     )

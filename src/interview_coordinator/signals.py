@@ -15,11 +15,12 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.db.models.signals import post_delete, post_init, post_save
 from django.dispatch import receiver
 
 from interview_coordinator.calendar import note_deletion
+from interview_coordinator.history import deleted_on_its_own
 from interview_coordinator.models import DashboardSnapshot, Interview, InterviewRound, Profile
 from interview_coordinator.pipeline import keep_rounds_in_step
 from interview_coordinator.reminders.planning import plan
@@ -158,11 +159,6 @@ def plan_user(
     if raw or created or not changed:
         return
     plan(instance.pk)
-
-
-def deleted_on_its_own(origin: Any, model: type[Interview] | type[InterviewRound]) -> bool:
-    """Whether a row was deleted for itself rather than as part of its parent or user."""
-    return isinstance(origin, model) or (isinstance(origin, QuerySet) and origin.model is model)
 
 
 @receiver(post_delete, sender=Interview, dispatch_uid="interview_coordinator.feed_interview")

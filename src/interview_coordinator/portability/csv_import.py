@@ -28,7 +28,8 @@ from rest_framework.settings import api_settings
 from tablib.exceptions import InvalidDimensions
 
 from interview_coordinator.conf import app_settings
-from interview_coordinator.models import Interview
+from interview_coordinator.history import recorded_as
+from interview_coordinator.models import EventSource, Interview
 from interview_coordinator.portability.columns import CHOICES, FIELDS, restore
 from interview_coordinator.sanitize import remove_control_characters
 from interview_coordinator.serializers.interviews import InterviewSerializer
@@ -333,7 +334,7 @@ def import_csv(text: str, request: Request | ImportingFor, *, commit: bool) -> I
         plan = plan_import(text, request)
         if plan.has_errors:
             return plan
-        with planning_deferred():
+        with planning_deferred(), recorded_as(str(EventSource.IMPORT)):
             for result in plan.rows:
                 if result.serializer is None:
                     continue

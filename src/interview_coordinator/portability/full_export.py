@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from interview_coordinator.models import (
+    ApplicationEvent,
     CalendarFeed,
     Interview,
     InterviewRound,
@@ -54,7 +55,7 @@ def account(user: Any) -> dict[str, Any]:
 
 
 def user_export(user: Any) -> dict[str, Any]:
-    """The document: account, profile, applications, rounds, reminders, calendar feed."""
+    """The document: account, profile, applications, rounds, their events, reminders, feed."""
     profile = Profile.objects.filter(user_id=user.pk).values().first()
     feed = CalendarFeed.objects.filter(user_id=user.pk).values("created_at").first()
     return {
@@ -65,6 +66,9 @@ def user_export(user: Any) -> dict[str, Any]:
         "interviews": _rows(Interview.objects.filter(user_id=user.pk).order_by("pk").values()),
         "rounds": _rows(
             InterviewRound.objects.filter(interview__user_id=user.pk).order_by("pk").values()
+        ),
+        "events": _rows(
+            ApplicationEvent.objects.filter(user_id=user.pk).order_by("created_at", "pk").values()
         ),
         "reminder_deliveries": _rows(
             ReminderDelivery.objects.filter(interview__user_id=user.pk).order_by("pk").values()

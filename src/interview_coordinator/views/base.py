@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from django.http import HttpRequest, HttpResponseBase
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
@@ -21,6 +22,8 @@ from rest_framework.schemas.inspectors import ViewInspector
 from interview_coordinator.authentication import JWTAuthentication
 from interview_coordinator.conf import app_settings
 from interview_coordinator.exceptions import exception_handler
+from interview_coordinator.history import recorded_as
+from interview_coordinator.models import EventSource
 from interview_coordinator.parsers import SafeJSONParser, check_body_size, check_content_type
 from interview_coordinator.renderers import JSONWhenUnacceptable
 from interview_coordinator.schema import PackageAutoSchema
@@ -47,6 +50,11 @@ class PackageViewMixin(MixinBase):
     file_renderer_classes: Sequence[type[BaseRenderer]] = ()
     content_negotiation_class = JSONWhenUnacceptable
     parser_classes: Sequence[type[BaseParser]] = [SafeJSONParser, FormParser, MultiPartParser]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """Changes made by the request are recorded on the timelines as made through the API."""
+        with recorded_as(str(EventSource.API)):
+            return super().dispatch(request, *args, **kwargs)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # After authentication and rate limits: an anonymous or throttled

@@ -1,0 +1,304 @@
+"""The timeline: every change of an application and of its rounds, recorded with the change.
+
+The models' signals compare what is stored with what is saved and write an
+``ApplicationEvent`` per change, inside the write's transaction (the models'
+``save()`` opens one even in autocommit; ``delete()`` runs in Django's), so
+a write that fails leaves no event and an event never outlives its write.
+The stored values are read under a row lock: a concurrent writer cannot
+change them between the read and the write, so each event's "from" is what
+the row held. The package's own ``QuerySet.update()`` of rounds goes through
+``update_rounds``, which records the same way.
+
+The entry path (API, admin, CSV import) is carried by a context variable
+that the views, the admin and the import set around their writes; anything
+else (a shell, a script, a task) records as "other".
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from django.db.models import QuerySet
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
+from django.utils import timezone
+
+from interview_coordinator.models import (
+    ApplicationEvent,
+    EventKind,
+    EventSource,
+    Interview,
+    InterviewRound,
+)
+
+_source: ContextVar[str] = ContextVar(
+    "interview_coordinator_event_source", default=str(EventSource.OTHER)
+)
+
+# The application's fields whose changes are events, and each one's kind.
+INTERVIEW_FIELDS: Mapping[str, str] = {
+    "interview_stage": str(EventKind.INTERVIEW_STAGE),
+    "application_status": str(EventKind.APPLICATION_STATUS),
+    "interview_date": str(EventKind.INTERVIEW_DATE),
+    "status": str(EventKind.STATUS),
+}
+ROUND_FIELDS: Mapping[str, str] = {
+    "scheduled_date": str(EventKind.ROUND_RESCHEDULED),
+    "outcome": str(EventKind.ROUND_OUTCOME),
+}
+# Where pre_save leaves the stored values for post_save.
+STORED = "_interview_coordinator_stored"
+
+
+@contextmanager
+def recorded_as(source: str) -> Iterator[None]:
+    """Record the events of the writes made inside the block as made through ``source``."""
+    token = _source.set(str(source))
+    try:
+        yield
+    finally:
+        _source.reset(token)
+
+
+def as_text(value: Any) -> str | None:
+    """A value as an event stores it: datetimes in ISO 8601 (UTC), null as null."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.timezone.utc).isoformat()
+    return str(value)
+
+
+def deleted_on_its_own(origin: Any, model: type[Interview] | type[InterviewRound]) -> bool:
+    """Whether a row was deleted for itself rather than as part of its parent or user."""
+    return isinstance(origin, model) or (isinstance(origin, QuerySet) and origin.model is model)
+
+
+def _watched(update_fields: Any, fields: Mapping[str, str]) -> list[str]:
+    if update_fields is None:
+        return list(fields)
+    return [field for field in fields if field in update_fields]
+
+
+def _event(
+    interview: Interview,
+    kind: str,
+    old: Any,
+    new: Any,
+    now: datetime.datetime,
+    round_id: int | None = None,
+    round_stage: str | None = None,
+) -> ApplicationEvent:
+    return ApplicationEvent(
+        interview_id=interview.pk,
+        user_id=interview.user_id,
+        kind=kind,
+        old_value=as_text(old),
+        new_value=as_text(new),
+        stage=interview.interview_stage,
+        round_id=round_id,
+        round_stage=round_stage,
+        source=_source.get(),
+        created_at=now,
+    )
+
+
+def _date_latest(interview: Interview, now: datetime.datetime) -> None:
+    Interview.objects.filter(pk=interview.pk).update(last_event_at=now)
+    interview.last_event_at = now
+
+
+def _store(interview: Interview, events: list[ApplicationEvent], now: datetime.datetime) -> None:
+    """Write the events and date the application's latest one."""
+    if events:
+        ApplicationEvent.objects.bulk_create(events)
+        _date_latest(interview, now)
+
+
+@receiver(pre_save, sender=Interview, dispatch_uid="interview_coordinator.history_read_interview")
+def read_stored_interview(
+    sender: type[Interview],
+    instance: Interview,
+    raw: bool = False,
+    update_fields: Any = None,
+    using: str = "default",
+    **kwargs: Any,
+) -> None:
+    """Find the changes before the row is written, so that the write itself dates them.
+
+    The creation is the application's first event; a save of all fields
+    carries ``last_event_at`` in its own UPDATE.
+    """
+    if raw:
+        return
+    now = timezone.now()
+    if instance._state.adding:
+        instance.last_event_at = now
+        return
+    fields = _watched(update_fields, INTERVIEW_FIELDS)
+    if not fields and update_fields is not None and "user" not in update_fields:
+        return
+    stored = (
+        Interview.objects.using(using)
+        .select_for_update()
+        .filter(pk=instance.pk)
+        .values("user_id", *fields)
+        .first()
+    )
+    if stored is None:
+        return
+    events = [
+        _event(instance, INTERVIEW_FIELDS[field], stored[field], getattr(instance, field), now)
+        for field in fields
+        if stored[field] != getattr(instance, field)
+    ]
+    if events and update_fields is None:
+        instance.last_event_at = now
+    setattr(instance, STORED, (stored["user_id"], events))
+
+
+@receiver(post_save, sender=Interview, dispatch_uid="interview_coordinator.history_interview")
+def record_interview(
+    sender: type[Interview],
+    instance: Interview,
+    created: bool = False,
+    raw: bool = False,
+    update_fields: Any = None,
+    **kwargs: Any,
+) -> None:
+    if raw:
+        return
+    if created:
+        now = instance.last_event_at or timezone.now()
+        event = _event(instance, str(EventKind.CREATED), None, instance.interview_stage, now)
+        ApplicationEvent.objects.bulk_create([event])
+        return
+    stored_user_id, events = instance.__dict__.pop(STORED, (instance.user_id, []))
+    if stored_user_id != instance.user_id:
+        # Given to another user: its history goes along.
+        ApplicationEvent.objects.filter(interview_id=instance.pk).update(user_id=instance.user_id)
+    if not events:
+        return
+    ApplicationEvent.objects.bulk_create(events)
+    if update_fields is not None:
+        _date_latest(instance, events[0].created_at)
+
+
+@receiver(pre_save, sender=InterviewRound, dispatch_uid="interview_coordinator.history_read_round")
+def read_stored_round(
+    sender: type[InterviewRound],
+    instance: InterviewRound,
+    raw: bool = False,
+    update_fields: Any = None,
+    using: str = "default",
+    **kwargs: Any,
+) -> None:
+    if raw or instance._state.adding:
+        return
+    fields = _watched(update_fields, ROUND_FIELDS)
+    if fields:
+        stored = (
+            InterviewRound.objects.using(using)
+            .select_for_update()
+            .filter(pk=instance.pk)
+            .values(*fields)
+            .first()
+        )
+        setattr(instance, STORED, (fields, stored))
+
+
+@receiver(post_save, sender=InterviewRound, dispatch_uid="interview_coordinator.history_round")
+def record_round(
+    sender: type[InterviewRound],
+    instance: InterviewRound,
+    created: bool = False,
+    raw: bool = False,
+    **kwargs: Any,
+) -> None:
+    if raw:
+        return
+    now = timezone.now()
+    fields, stored = instance.__dict__.pop(STORED, ((), None))
+    interview = instance.interview
+    if created:
+        events = [
+            _event(
+                interview,
+                str(EventKind.ROUND_CREATED),
+                None,
+                instance.scheduled_date,
+                now,
+                instance.pk,
+                instance.stage,
+            )
+        ]
+    elif stored is None:
+        return
+    else:
+        events = [
+            _event(
+                interview,
+                ROUND_FIELDS[field],
+                stored[field],
+                getattr(instance, field),
+                now,
+                instance.pk,
+                instance.stage,
+            )
+            for field in fields
+            if stored[field] != getattr(instance, field)
+        ]
+    _store(interview, events, now)
+
+
+@receiver(post_delete, sender=InterviewRound, dispatch_uid="interview_coordinator.history_delete")
+def record_round_deletion(
+    sender: type[InterviewRound], instance: InterviewRound, origin: Any = None, **kwargs: Any
+) -> None:
+    """A round deleted for itself; one deleted with its application leaves with the timeline."""
+    if not deleted_on_its_own(origin, InterviewRound):
+        return
+    now = timezone.now()
+    event = _event(
+        instance.interview,
+        str(EventKind.ROUND_DELETED),
+        instance.scheduled_date,
+        None,
+        now,
+        None,
+        instance.stage,
+    )
+    _store(instance.interview, [event], now)
+
+
+def update_rounds(rounds: QuerySet[InterviewRound], interview: Interview, **changes: Any) -> None:
+    """``rounds.update(**changes)`` of one interview's rounds, with an event per change.
+
+    The rounds are read under a row lock first, so each event says what the
+    round held; nothing is written when no round matches.
+    """
+    watched = [field for field in ROUND_FIELDS if field in changes]
+    rows = list(rounds.select_for_update().values("pk", "stage", *watched))
+    if not rows:
+        return
+    InterviewRound.objects.filter(pk__in=[row["pk"] for row in rows]).update(**changes)
+    now = timezone.now()
+    events = [
+        _event(
+            interview,
+            ROUND_FIELDS[field],
+            row[field],
+            changes[field],
+            now,
+            row["pk"],
+            row["stage"],
+        )
+        for row in rows
+        for field in watched
+        if row[field] != changes[field]
+    ]
+    _store(interview, events, now)

@@ -1,0 +1,266 @@
+"""Every change of an application and its rounds is an event, written with the change itself."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from interview_coordinator.models import ApplicationEvent, Interview, InterviewRound
+from interview_coordinator.portability.erasure import erase_user_data
+from tests.db_failures import failed_on_the_refused_insert, inserts_refused
+from tests.factories import InterviewFactory, RoundFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def events(interview, *kinds):
+    chosen = ApplicationEvent.objects.filter(interview=interview).order_by("created_at", "pk")
+    if kinds:
+        chosen = chosen.filter(kind__in=kinds)
+    return list(chosen.values_list("kind", "old_value", "new_value", "source"))
+
+
+@pytest.fixture
+def admin_client(make_user):
+    staff = make_user("staff", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(staff)
+    return client
+
+
+def test_a_shell_save_records_its_changes_as_other(user):
+    interview = InterviewFactory(user=user, interview_date=None)
+    interview.interview_stage = "screening"
+    interview.application_status = "rejected"
+    interview.notes = "not an event"
+    interview.save()
+
+    assert events(interview) == [
+        ("created", None, "applied", "other"),
+        ("interview_stage", "applied", "screening", "other"),
+        ("application_status", "in_progress", "rejected", "other"),
+    ]
+    stored = Interview.objects.get(pk=interview.pk)
+    assert (
+        stored.last_event_at
+        == ApplicationEvent.objects.filter(interview=interview).latest("created_at").created_at
+    )
+
+
+def test_a_save_that_changes_nothing_records_nothing(user):
+    interview = InterviewFactory(user=user)
+    interview.save()
+    interview.save(update_fields=["notes"])
+
+    assert [kind for kind, *_ in events(interview)] == ["created"]
+
+
+def test_the_old_value_is_the_stored_one_even_from_a_stale_instance(user):
+    interview = InterviewFactory(user=user)
+    stale = Interview.objects.get(pk=interview.pk)
+    Interview.objects.filter(pk=interview.pk).update(interview_stage="technical")
+    stale.interview_stage = "onsite"
+    stale.save(update_fields=["interview_stage"])
+
+    assert events(interview, "interview_stage") == [
+        ("interview_stage", "technical", "onsite", "other")
+    ]
+    assert Interview.objects.get(pk=interview.pk).last_event_at is not None
+
+
+def test_the_api_records_creation_stage_round_and_changes(auth_client, user):
+    future = timezone.now() + timedelta(days=4)
+    created = auth_client.post(
+        "/api/interviews/",
+        {"company_name": "Acme", "position": "Dev", "interview_date": future.isoformat()},
+        format="json",
+    )
+    pk = created.json()["id"]
+    auth_client.patch(f"/api/interviews/{pk}/", {"interview_stage": "technical"}, format="json")
+    later = future + timedelta(days=1)
+    auth_client.patch(
+        f"/api/interviews/{pk}/", {"interview_date": later.isoformat()}, format="json"
+    )
+
+    interview = Interview.objects.get(pk=pk)
+    round_ = interview.rounds.get()
+    assert events(interview) == [
+        ("created", None, "applied", "api"),
+        ("interview_stage", "applied", "technical", "api"),
+        ("round_created", None, future.isoformat(), "api"),
+        ("interview_date", future.isoformat(), later.isoformat(), "api"),
+        # The round follows its interview's date: a rescheduling too.
+        ("round_rescheduled", future.isoformat(), later.isoformat(), "api"),
+    ]
+    assert set(
+        ApplicationEvent.objects.filter(round=round_).values_list("round_stage", flat=True)
+    ) == {"technical"}
+
+
+def test_rounds_given_an_outcome_and_deleted_through_the_api(auth_client, user):
+    interview = InterviewFactory(user=user)
+    round_ = RoundFactory(interview=interview, stage="screening")
+    auth_client.patch(f"/api/interviews/rounds/{round_.pk}/", {"outcome": "passed"}, format="json")
+    auth_client.delete(f"/api/interviews/rounds/{round_.pk}/")
+
+    assert events(interview, "round_outcome", "round_deleted") == [
+        ("round_outcome", "pending", "passed", "api"),
+        ("round_deleted", round_.scheduled_date.isoformat(), None, "api"),
+    ]
+    # The deleted round's events stay on the timeline, naming its stage.
+    kept = ApplicationEvent.objects.filter(interview=interview, round_stage="screening")
+    assert kept.count() == 3
+    assert not kept.filter(round__isnull=False).exists()
+
+
+def test_closing_an_application_records_its_cancelled_rounds(auth_client, user):
+    interview = InterviewFactory(user=user)
+    RoundFactory.create_batch(2, interview=interview)
+
+    auth_client.patch(
+        f"/api/interviews/{interview.pk}/", {"application_status": "withdrawn"}, format="json"
+    )
+
+    assert events(interview, "application_status", "round_outcome") == [
+        ("application_status", "in_progress", "withdrawn", "api"),
+        ("round_outcome", "pending", "cancelled", "api"),
+        ("round_outcome", "pending", "cancelled", "api"),
+    ]
+
+
+def test_the_admin_change_view_records_as_the_admin(admin_client, user):
+    interview = InterviewFactory(user=user, interview_date=None, status=None)
+    round_ = RoundFactory(interview=interview, stage="screening", scheduled_date=None)
+    response = admin_client.post(
+        f"/admin/interview_coordinator/interview/{interview.pk}/change/",
+        {
+            "user": user.pk,
+            "company_name": interview.company_name,
+            "position": interview.position,
+            "interview_stage": "screening",
+            "application_status": "in_progress",
+            "application_date": interview.application_date.isoformat(),
+            "notes": "",
+            "rounds-TOTAL_FORMS": "1",
+            "rounds-INITIAL_FORMS": "1",
+            "rounds-0-id": round_.pk,
+            "rounds-0-interview": interview.pk,
+            "rounds-0-stage": "screening",
+            "rounds-0-outcome": "passed",
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302, response.content
+    assert events(interview, "interview_stage", "round_outcome") == [
+        ("interview_stage", "applied", "screening", "admin"),
+        ("round_outcome", "pending", "passed", "admin"),
+    ]
+
+
+def test_the_admin_shows_the_timeline_read_only(admin_client, user):
+    interview = InterviewFactory(user=user)
+    interview.interview_stage = "screening"
+    interview.save()
+
+    page = admin_client.get(f"/admin/interview_coordinator/interview/{interview.pk}/change/")
+    added = admin_client.get("/admin/interview_coordinator/interview/add/")
+
+    assert page.status_code == 200
+    timeline = page.context["inline_admin_formsets"][1]
+    assert timeline.formset.prefix == "events"
+    assert not timeline.has_add_permission
+    assert not timeline.has_change_permission
+    assert not timeline.has_delete_permission
+    assert [form.original.kind for form in timeline] == ["interview_stage", "created"]
+    assert "events" not in [f.formset.prefix for f in added.context["inline_admin_formsets"]]
+
+
+def test_a_csv_import_records_as_an_import(auth_client, user):
+    file = io.BytesIO(b"company_name,position,interview_stage\nAcme,Dev,technical\n")
+    file.name = "interviews.csv"
+    response = auth_client.post("/api/interviews/import/?commit=1", {"file": file})
+
+    assert response.status_code == 200, response.content
+    interview = Interview.objects.get(user=user)
+    assert {source for *_, source in events(interview)} == {"import"}
+    assert [kind for kind, *_ in events(interview)] == ["created", "round_created"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_that_fails_midway_leaves_neither_change_nor_event(user, caplog):
+    """The stage change and its event are written, then the stage's round fails to insert."""
+    interview = InterviewFactory(user=user)
+    before = events(interview)
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(user)
+
+    with inserts_refused(InterviewRound):
+        response = client.patch(
+            f"/api/interviews/{interview.pk}/", {"interview_stage": "technical"}, format="json"
+        )
+
+    assert response.status_code == 500
+    assert failed_on_the_refused_insert(caplog)
+    assert Interview.objects.get(pk=interview.pk).interview_stage == "applied"
+    assert events(interview) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_event_refuses_the_change_in_a_shell_too(user):
+    interview = InterviewFactory(user=user)
+
+    interview.interview_stage = "final"
+    with inserts_refused(ApplicationEvent), pytest.raises(Exception, match="refused"):
+        interview.save()
+
+    assert Interview.objects.get(pk=interview.pk).interview_stage == "applied"
+
+
+def test_a_round_deleted_with_its_application_records_nothing_and_commits(user):
+    interview = InterviewFactory(user=user)
+    RoundFactory.create_batch(2, interview=interview)
+    with transaction.atomic():
+        Interview.objects.get(pk=interview.pk).delete()
+
+    assert not ApplicationEvent.objects.exists()
+
+
+def test_an_application_given_to_another_user_takes_its_history(user, other_user):
+    interview = InterviewFactory(user=user)
+    interview.user = other_user
+    interview.save()
+
+    assert set(ApplicationEvent.objects.values_list("user_id", flat=True)) == {other_user.pk}
+
+
+def test_erasure_and_account_deletion_delete_the_events(user, other_user):
+    kept = InterviewFactory(user=other_user)
+    InterviewFactory(user=user, interview_stage="technical")
+
+    counts = erase_user_data(user.pk)
+
+    assert counts["interview_coordinator.ApplicationEvent"] == 1
+    assert set(ApplicationEvent.objects.values_list("interview_id", flat=True)) == {kept.pk}
+    InterviewFactory(user=user)
+    user.delete()
+    assert set(ApplicationEvent.objects.values_list("interview_id", flat=True)) == {kept.pk}
+
+
+def test_the_full_export_holds_the_events(auth_client, user):
+    interview = InterviewFactory(user=user)
+    interview.interview_stage = "screening"
+    interview.save()
+
+    exported = auth_client.get(reverse("interview_coordinator:profile-export")).json()
+
+    assert [(e["kind"], e["new_value"], e["source"]) for e in exported["events"]] == [
+        ("created", "applied", "other"),
+        ("interview_stage", "screening", "other"),
+    ]
