@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from interview_coordinator.models import Interview, InterviewRound
+from interview_coordinator.models import ApplicationEvent, Interview, InterviewRound
 from tests.factories import InterviewFactory, RoundFactory
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +70,26 @@ def test_every_404_has_the_documented_body(auth_client, victim_rows, resource, m
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
+def test_another_users_timeline_answers_like_a_missing_one(
+    auth_client, victim_rows, method, caplog
+):
+    victim = victim_rows["interviews"]
+    before = (snapshot(), list(ApplicationEvent.objects.order_by("pk").values()))
+    send = getattr(auth_client, method)
+
+    with caplog.at_level(logging.INFO, logger="interview_coordinator.security"):
+        foreign = send(f"/api/interviews/{victim.pk}/timeline/", {}, format="json")
+    missing = send(f"/api/interviews/{MISSING_ID}/timeline/", {}, format="json")
+
+    # Reading: the 404 of a missing one; writing: no method to write with.
+    assert foreign.status_code == (404 if method == "get" else 405)
+    assert (missing.status_code, missing.content) == (foreign.status_code, foreign.content)
+    assert (snapshot(), list(ApplicationEvent.objects.order_by("pk").values())) == before
+    denied = [r for r in caplog.records if getattr(r, "event", None) == "object_access_denied"]
+    assert len(denied) == (1 if method == "get" else 0)
 
 
 def test_a_missing_object_is_not_logged_as_denied(auth_client, caplog):

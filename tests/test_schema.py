@@ -24,6 +24,7 @@ EXAMPLE_PROJECT = Path(__file__).resolve().parent.parent / "example_project"
 ENDPOINTS = {
     "/api/interviews/": {"get", "post"},
     "/api/interviews/{id}/": {"get", "put", "patch", "delete"},
+    "/api/interviews/{id}/timeline/": {"get"},
     "/api/interviews/rounds/": {"get", "post"},
     "/api/interviews/rounds/{id}/": {"get", "put", "patch", "delete"},
     "/api/profile/calendar/": {"get", "post", "delete"},
@@ -82,6 +83,19 @@ def test_lists_document_the_array_and_the_page_envelope(schema, path, item_field
     assert {"count", "next", "previous", "results"} == set(page["properties"])
     parameters = {p["name"] for p in schema["paths"][path]["get"]["parameters"]}
     assert {"limit", "offset", "ordering"} <= parameters
+
+
+def test_the_timeline_documents_its_page_envelope_and_entries(schema):
+    operation = schema["paths"]["/api/interviews/{id}/timeline/"]["get"]
+    page = response_schema(schema, "/api/interviews/{id}/timeline/", "get")
+    entry = resolve(schema, page["properties"]["results"]["items"])
+
+    assert {"count", "next", "previous", "results"} <= set(page["properties"])
+    assert {"kind", "old_value", "new_value", "source", "created_at", "round_id"} <= set(
+        entry["properties"]
+    )
+    assert {p["name"] for p in operation["parameters"]} == {"id", "limit", "offset"}
+    assert "404" in operation["responses"]
 
 
 def test_list_entries_have_no_rounds_but_the_detail_does(schema):

@@ -93,3 +93,27 @@ class ArrayOrPagePagination(LimitOffsetPagination):
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         """Document both shapes: the array without ``limit``, the envelope with it."""
         return {"oneOf": [schema, super().get_paginated_response_schema(schema)]}
+
+
+# Entries of a page of a list that always pages, when ``?limit=`` is absent.
+DEFAULT_PAGE_SIZE = 50
+
+
+class PagesAlways(ArrayOrPagePagination):
+    """Always the envelope: for lists that grow without a cap (an application's timeline)."""
+
+    def get_limit(self, request: Request) -> int:
+        limit = parse_count(request, self.limit_query_param, minimum=1)
+        return min(limit or DEFAULT_PAGE_SIZE, self.max_limit)
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.limit_query_param:
+                parameter["description"] = _(
+                    "Entries per page (default %(default)d, capped by the server)."
+                ) % {"default": DEFAULT_PAGE_SIZE}
+        return parameters
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return LimitOffsetPagination.get_paginated_response_schema(self, schema)

@@ -21,13 +21,14 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from interview_coordinator.filters import InterviewFilter, InterviewRoundFilter
 from interview_coordinator.ids import ID_PATTERN
-from interview_coordinator.models import Interview, InterviewRound
-from interview_coordinator.pagination import ArrayOrPagePagination
+from interview_coordinator.models import ApplicationEvent, Interview, InterviewRound
+from interview_coordinator.pagination import ArrayOrPagePagination, PagesAlways
 from interview_coordinator.pipeline import check_interview_cap, check_round_cap
 from interview_coordinator.rows import (
     ROUND_ORDER,
@@ -36,11 +37,17 @@ from interview_coordinator.rows import (
     interview_values,
     round_values,
 )
+from interview_coordinator.schema import PackageAutoSchema
 from interview_coordinator.security import log_event
 from interview_coordinator.serializers.interviews import (
     InterviewListSerializer,
     InterviewRoundSerializer,
     InterviewSerializer,
+)
+from interview_coordinator.serializers.timeline import (
+    COLUMNS,
+    ApplicationEventSerializer,
+    entries,
 )
 from interview_coordinator.timezones import (
     OWNER_TIMEZONE,
@@ -52,6 +59,20 @@ from interview_coordinator.views.base import PackageViewMixin
 
 ModelT = TypeVar("ModelT", bound=Model)
 RowT = TypeVar("RowT")
+
+
+class TimelineSchema(PackageAutoSchema):
+    """The timeline is a list (paged) read through one application's id, with no filters.
+
+    Set on the action rather than through ``extend_schema``, which on a method
+    would build on the host's ``DEFAULT_SCHEMA_CLASS`` instead of this one.
+    """
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        return True
+
+    def get_filter_backends(self) -> list[Any]:
+        return []
 
 
 class OwnedRowsViewSet(PackageViewMixin, viewsets.ModelViewSet[ModelT], Generic[ModelT]):
@@ -111,8 +132,10 @@ class InterviewViewSet(OwnedRowsViewSet[Interview]):
     serializer_class = InterviewSerializer
     filterset_class = InterviewFilter
 
-    def get_serializer_class(self) -> type[InterviewSerializer]:
+    def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
         """List entries carry no rounds; the schema learns the shape from here."""
+        if self.action == "timeline":
+            return ApplicationEventSerializer
         return InterviewListSerializer if self.action == "list" else InterviewSerializer
 
     def get_queryset(self) -> QuerySet[Interview]:
@@ -134,6 +157,25 @@ class InterviewViewSet(OwnedRowsViewSet[Interview]):
             return self.get_paginated_response(Rendering.of_rows(page).interviews(page))
         everything = list(rows)
         return Response(Rendering.of_rows(everything).interviews(everything))
+
+    @action(detail=True, methods=["get"], pagination_class=PagesAlways, schema=TimelineSchema())
+    def timeline(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The application's events, newest first, a page at a time; read-only.
+
+        The application (with its owner's timezone), the count and the page:
+        three queries, whatever the number of events.
+        """
+        interview = self.get_object()
+        events = (
+            ApplicationEvent.objects.filter(interview_id=interview.pk, user_id=request.user.pk)
+            .order_by("-created_at", "-id")
+            .values(*COLUMNS)
+        )
+        page = self.paginate_queryset(events)
+        assert page is not None, "the timeline always pages"
+        zone = zone_named(getattr(interview, OWNER_TIMEZONE))
+        serializer = self.get_serializer(entries(page, zone), many=True)
+        return self.get_paginated_response(serializer.data)
 
     def perform_create(self, serializer: serializers.BaseSerializer[Interview]) -> None:
         with transaction.atomic():
