@@ -200,6 +200,8 @@ NO_DATA = {
     "median_days_to_first_interview": None,
     "median_days_to_offer": None,
     "rounds_by_outcome": {"pending": 0, "passed": 0, "failed": 0, "cancelled": 0},
+    "median_days_in_stage": dict.fromkeys(["applied", "screening", "technical", "onsite", "final"]),
+    "ended_at_stage": {"rejected": EMPTY_STAGES, "withdrawn": EMPTY_STAGES},
 }
 
 

@@ -7,13 +7,17 @@ the admin's and a host's bulk edits do), another user's writes, and moves of
 the clock (minutes, hours, exactly onto the first upcoming moment and just
 past it, past the user's midnight and past a week boundary). After every
 step the answer served (stored or computed) must be byte for byte the one
-computed from scratch from the tables at that moment.
+computed from scratch from the tables at that moment, and what the timeline
+tells (stays in each stage, where applications end) the one found by walking
+each application's events one by one.
 
 Each example runs in a transaction rolled back at its end, so every example
 starts from empty tables.
 """
 
 import datetime as dt
+import itertools
+import statistics
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -248,10 +252,47 @@ class Search:
 
     def check(self):
         served = PackageJSONRenderer().render(current_answer(self.user, now=self.now))
-        expected = PackageJSONRenderer().render(
-            render(dashboard_stats(self.user, now=self.now), user_timezone(self.user))
-        )
+        computed = dashboard_stats(self.user, now=self.now)
+        expected = PackageJSONRenderer().render(render(computed, user_timezone(self.user)))
         assert served == expected
+        assert {key: computed[key] for key in TIMELINE_KEYS} == timeline_reference(self.user)
+
+
+TIMELINE_KEYS = ("median_days_in_stage", "ended_at_stage")
+ENDINGS = ("rejected", "withdrawn")
+
+
+def timeline_reference(user):
+    """The timeline's numbers, walking each application's events in order."""
+    stays = {stage: [] for stage in InterviewStage.values if stage != "completed"}
+    ended = {status: dict.fromkeys(InterviewStage.values, 0) for status in ENDINGS}
+    for interview in Interview.objects.filter(user=user):
+        events = list(interview.events.order_by("created_at", "pk"))
+        entries = []
+        for event in events:
+            moved = not entries or entries[-1].new_value != event.new_value
+            if event.kind in ("created", "interview_stage") and moved:
+                entries.append(event)
+        for before, after in itertools.pairwise(entries):
+            stays[before.new_value].append(
+                (after.created_at - before.created_at) / dt.timedelta(days=1)
+            )
+        if interview.application_status in ENDINGS:
+            endings = [
+                event
+                for event in events
+                if event.kind == "application_status"
+                and event.new_value == interview.application_status
+            ]
+            stage = endings[-1].stage if endings else interview.interview_stage
+            ended[interview.application_status][stage] += 1
+    return {
+        "median_days_in_stage": {
+            stage: round(statistics.median(days), 1) if days else None
+            for stage, days in stays.items()
+        },
+        "ended_at_stage": ended,
+    }
 
 
 def local_midnight(day, zone):

@@ -24,8 +24,8 @@ pytestmark = pytest.mark.django_db
 
 UTC = dt.timezone.utc
 # Computing an answer: the snapshot, the aggregate, the lists (one query on
-# PostgreSQL, two on SQLite), and storing it.
-COMPUTE_QUERIES = 4 if connection.vendor == "postgresql" else 5
+# PostgreSQL, two on SQLite), the timeline's events, and storing it.
+COMPUTE_QUERIES = 5 if connection.vendor == "postgresql" else 6
 # Sunday 29 November 2026, noon UTC.
 NOW = dt.datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 

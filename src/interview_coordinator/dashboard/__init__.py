@@ -2,11 +2,13 @@
 
 The service this package descends from ran one query per stage and per
 status and evaluated each list twice, so its dashboard slowed down as a job
-search grew. Here a computation takes four queries at most, at any data size:
+search grew. Here a computation takes five queries at most, at any data size:
 the user's timezone (``timezones``), every number in one aggregate (``summary``),
-and the three short lists (``lists``: one query on PostgreSQL, one per table
-elsewhere). The endpoint serves the stored answer of ``snapshot`` while it
-still holds, and computes only when a write or the clock has changed it.
+the three short lists (``lists``: one query on PostgreSQL, one per table
+elsewhere), and the stays in each stage and the stages applications end at,
+from the stage and status events (``timeline``). The endpoint serves the
+stored answer of ``snapshot`` while it still holds, and computes only when
+a write or the clock has changed it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from interview_coordinator.dashboard.lists import (
     list_rows,
 )
 from interview_coordinator.dashboard.summary import FUNNEL_STEPS, summary_numbers
+from interview_coordinator.dashboard.timeline import timeline_numbers
 from interview_coordinator.timezones import user_timezone
 
 __all__ = ["FUNNEL_STEPS", "dashboard_stats", "stats_at"]
@@ -57,6 +60,7 @@ def stats_at(user: Any, clock: Clock) -> dict[str, Any]:
     )
     return {
         **stats,
+        **timeline_numbers(user),
         "upcoming_interviews": [_moment(row) for row in of_kind(UPCOMING)],
         "awaiting_response": [_awaiting(row, clock) for row in awaiting],
         "needs_review": [

@@ -15,6 +15,7 @@ from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from interview_coordinator.dashboard.timeline import LEFT_STAGES
 from interview_coordinator.models import (
     ApplicationStatus,
     InterviewStage,
@@ -104,6 +105,28 @@ class WeekCountSerializer(serializers.Serializer[Any]):
     count = serializers.IntegerField(min_value=0)
 
 
+def _stage_days_serializer() -> type[serializers.Serializer[Any]]:
+    """Median days per stage an application can leave; null without a finished stay."""
+    fields: dict[str, Any] = {
+        value: serializers.FloatField(allow_null=True, help_text=label)
+        for value, label in InterviewStage.choices
+        if value in LEFT_STAGES
+    }
+    return type("MedianDaysInStageSerializer", (serializers.Serializer,), fields)
+
+
+MedianDaysInStageSerializer = _stage_days_serializer()
+
+
+class EndedAtStageSerializer(serializers.Serializer[Any]):
+    rejected = InterviewStageCountsSerializer(
+        help_text=_("Rejected applications, by the stage they were in when rejected.")
+    )
+    withdrawn = InterviewStageCountsSerializer(
+        help_text=_("Withdrawn applications, by the stage they were in when withdrawn.")
+    )
+
+
 class DashboardStatsSerializer(serializers.Serializer[Any]):
     total = serializers.IntegerField(min_value=0)
     active = serializers.IntegerField(min_value=0, help_text=_("Applications in progress."))
@@ -137,3 +160,12 @@ class DashboardStatsSerializer(serializers.Serializer[Any]):
     median_days_to_first_interview = serializers.FloatField(allow_null=True)
     median_days_to_offer = serializers.FloatField(allow_null=True)
     rounds_by_outcome = RoundOutcomeCountsSerializer()
+    median_days_in_stage = MedianDaysInStageSerializer(
+        help_text=_(
+            "Median days an application stayed in each stage before moving on, from its "
+            "timeline; stays not over yet are left out."
+        )
+    )
+    ended_at_stage = EndedAtStageSerializer(
+        help_text=_("Where applications ended: the stage they were in when it happened.")
+    )
