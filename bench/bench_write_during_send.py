@@ -45,6 +45,7 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
+from interview_coordinator.mailers import DJANGO_SMTP_BACKEND, mail_settings  # noqa: E402
 from interview_coordinator.models import Interview  # noqa: E402
 from interview_coordinator.reminders.dispatch import claim_due, deliver  # noqa: E402
 
@@ -96,8 +97,9 @@ def main() -> None:
     controller.start()
     try:
         call_command("migrate", verbosity=0)
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 30
+        smtp = mail_settings(DJANGO_SMTP_BACKEND, host="127.0.0.1", port=port, timeout=30)
+        for name, value in smtp.items():
+            setattr(settings, name, value)
         user = get_user_model().objects.create_user("bench", "bench@example.com", "x-bench-pw-1")
         client = APIClient()
         client.force_authenticate(user)

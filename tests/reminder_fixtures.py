@@ -28,6 +28,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.db import connection
 
+from interview_coordinator.mailers import mail_settings
 from tests.celery_app import app as celery_app
 from tests.servers import ThrowawayRedis, free_port
 
@@ -136,17 +137,25 @@ def smtp_server():
     server.stop()
 
 
+def use_smtp(settings, port, timeout):
+    """Point Django's SMTP backend at the test server, as the running Django configures it."""
+    for name, value in mail_settings(
+        "django.core.mail.backends.smtp.EmailBackend",
+        host="127.0.0.1",
+        port=port,
+        use_tls=False,
+        timeout=timeout,
+    ).items():
+        setattr(settings, name, value)
+
+
 @pytest.fixture
 def smtp(smtp_server, settings):
     """The SMTP server, empty, with Django's SMTP backend pointed at it."""
     if smtp_server.controller is None:
         smtp_server.start()
     smtp_server.reset()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = smtp_server.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_TIMEOUT = 5
+    use_smtp(settings, smtp_server.port, timeout=5)
     yield smtp_server
     smtp_server.reset()
 

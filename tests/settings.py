@@ -2,6 +2,8 @@
 
 import os
 
+from interview_coordinator.mailers import mail_settings
+
 # At least 32 bytes: JWTs are signed with it (HS256).
 SECRET_KEY = "tests-only-not-secret-but-long-enough-for-hs256"
 DEBUG = False
@@ -78,7 +80,8 @@ CACHES = {
     }
 }
 
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# MAILERS from Django 6.1 on, EMAIL_BACKEND before: no deprecation warning on either.
+globals().update(mail_settings("django.core.mail.backends.locmem.EmailBackend"))
 DEFAULT_FROM_EMAIL = "reminders@example.com"
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

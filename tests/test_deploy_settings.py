@@ -17,6 +17,8 @@ PROD_ENV = {
     "DB_NAME": "interview_coordinator",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "BEHIND_TLS_PROXY": "1",
+    # Django 6.1's check --deploy refuses the console email backend (mail.E001).
+    "EMAIL_HOST": "smtp.example.com",
 }
 
 

@@ -30,7 +30,7 @@ from interview_coordinator.reminders.dispatch import (
 )
 from interview_coordinator.reminders.emails import send
 from tests.factories import InterviewFactory, RoundFactory
-from tests.reminder_fixtures import celery_app, smtp, smtp_server  # noqa: F401
+from tests.reminder_fixtures import celery_app, smtp, smtp_server, use_smtp  # noqa: F401
 
 HOUR = datetime.timedelta(hours=1)
 needs_postgresql = pytest.mark.skipif(
@@ -477,7 +477,7 @@ class TestLateAnswers:
     def test_an_answer_later_than_the_command_timeout_is_awaited_and_sent_once(
         self, user, smtp, settings
     ):
-        settings.EMAIL_TIMEOUT = 1
+        use_smtp(settings, smtp.port, timeout=1)
         settings.INTERVIEW_COORDINATOR = {
             "REMINDER_RETRY_BACKOFF_SECONDS": 0,
             "SMTP_DATA_TIMEOUT_SECONDS": 10,
@@ -493,7 +493,7 @@ class TestLateAnswers:
     def test_an_answer_that_never_comes_is_retried_with_the_same_message_id(
         self, user, smtp, settings, caplog
     ):
-        settings.EMAIL_TIMEOUT = 1
+        use_smtp(settings, smtp.port, timeout=1)
         settings.INTERVIEW_COORDINATOR = {
             "REMINDER_RETRY_BACKOFF_SECONDS": 0,
             "SMTP_DATA_TIMEOUT_SECONDS": 1,

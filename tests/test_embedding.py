@@ -45,8 +45,15 @@ DATABASES = {{
         "PORT": "{db_port}",
     }}
 }}
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 """
+CONSOLE_EMAIL = "django.core.mail.backends.console.EmailBackend"
+# A new project configures email as its Django expects: MAILERS from 6.1 on
+# (startproject already writes this one), EMAIL_BACKEND before.
+EMAIL_SETTINGS = (
+    f'MAILERS = {{"default": {{"BACKEND": "{CONSOLE_EMAIL}"}}}}\n'
+    if django.VERSION >= (6, 1)
+    else f'EMAIL_BACKEND = "{CONSOLE_EMAIL}"\n'
+)
 
 
 def readme_snippets():
@@ -102,6 +109,7 @@ def host_project(tmp_path_factory, wheel, fresh_database):
                 db_host=params["host"],
                 db_port=params["port"],
             )
+            + EMAIL_SETTINGS
         )
     project = HostProject(python, site)
     for language, text in readme_snippets():

@@ -8,6 +8,7 @@ seconds.
 
 import os
 
+from interview_coordinator.mailers import mail_settings
 from tests.settings import *  # noqa: F403
 from tests.settings import DATABASES
 
@@ -22,11 +23,15 @@ CELERY_BEAT_SCHEDULE = {
     }
 }
 
-EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-EMAIL_HOST = "127.0.0.1"
-EMAIL_PORT = int(os.environ["IC_WORKER_SMTP_PORT"])
-EMAIL_USE_TLS = False
-EMAIL_TIMEOUT = 5
+globals().update(
+    mail_settings(
+        "django.core.mail.backends.smtp.EmailBackend",
+        host="127.0.0.1",
+        port=int(os.environ["IC_WORKER_SMTP_PORT"]),
+        use_tls=False,
+        timeout=5,
+    )
+)
 
 INTERVIEW_COORDINATOR = {
     "REMINDER_RETRY_BACKOFF_SECONDS": 1,

@@ -8,6 +8,8 @@ EMAIL_HOST unset, emails print to the console.
 import os
 from pathlib import Path
 
+from interview_coordinator.mailers import mail_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -205,16 +207,23 @@ CELERY_BEAT_SCHEDULE = {
 # shelve file also fails ("locking protocol") under Python 3.13's dbm.sqlite3.
 CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
 
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
-EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend"
-    if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend"
-)
+# The original's EMAIL_* variables, as MAILERS from Django 6.1 on and as the
+# EMAIL_* settings before: each Django gets the configuration it expects.
+_email_host = os.environ.get("EMAIL_HOST", "")
+_email_port = int(os.environ.get("EMAIL_PORT", "587"))
+if _email_host:
+    globals().update(
+        mail_settings(
+            "django.core.mail.backends.smtp.EmailBackend",
+            host=_email_host,
+            port=_email_port,
+            username=os.environ.get("EMAIL_HOST_USER", ""),
+            password=os.environ.get("EMAIL_HOST_PASSWORD", ""),
+            use_tls=env_bool("EMAIL_USE_TLS", _email_port == 587),
+        )
+    )
+else:
+    globals().update(mail_settings("django.core.mail.backends.console.EmailBackend"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "interviews@localhost")
 
 # Server errors (django.request, with their traceback) and the package's own

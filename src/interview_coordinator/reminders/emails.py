@@ -14,11 +14,11 @@ from email.policy import Compat32
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from interview_coordinator import mailers
 from interview_coordinator.calendar import (
     DEFAULT_DURATION,
     calendar_bytes,
@@ -44,7 +44,6 @@ def user_email(user: Any) -> str:
     return str(getattr(user, user.get_email_field_name(), "") or "")
 
 
-DJANGO_SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 SMTP_BACKEND = "interview_coordinator.reminders.smtp.EmailBackend"
 # Commands of one SMTP session besides the message itself (connect, EHLO,
 # STARTTLS, EHLO, AUTH, MAIL, RCPT, DATA, QUIT), each bounded by the timeout.
@@ -52,7 +51,7 @@ SMTP_COMMANDS = 10
 
 
 def smtp_timeout() -> float:
-    return float(getattr(settings, "EMAIL_TIMEOUT", None) or app_settings.SMTP_TIMEOUT_SECONDS)
+    return mailers.configured_timeout() or float(app_settings.SMTP_TIMEOUT_SECONDS)
 
 
 def longest_send() -> datetime.timedelta:
@@ -65,17 +64,15 @@ def longest_send() -> datetime.timedelta:
 def send(message: EmailMessage) -> None:
     """Send through a connection with a timeout.
 
-    Django's default connection waits forever (``EMAIL_TIMEOUT`` is None by
-    default): a stalled mail server would hold a worker, or a request, with it.
-    Django's SMTP backend is replaced by its subclass that tells a lost answer
-    from a refused message (``reminders.smtp``); other backends are used as
-    the host configured them.
+    Django's default connection waits forever (no SMTP timeout by default): a
+    stalled mail server would hold a worker, or a request, with it. Django's
+    SMTP backend is replaced by its subclass that tells a lost answer from a
+    refused message (``reminders.smtp``); other backends are used as the host
+    configured them, with ``EMAIL_*`` or ``MAILERS`` (``mailers``).
     """
-    backend = settings.EMAIL_BACKEND
-    if backend == DJANGO_SMTP_BACKEND:
-        backend = SMTP_BACKEND
-    message.connection = get_connection(backend, timeout=smtp_timeout())
-    message.send()
+    if not message.recipients():
+        return
+    mailers.connection(SMTP_BACKEND, smtp_timeout()).send_messages([message])
 
 
 def _render(name: str, context: dict[str, Any]) -> tuple[str, str, str]:
