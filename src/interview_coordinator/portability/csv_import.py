@@ -205,7 +205,9 @@ def read_table(text: str) -> tablib.Dataset:
     try:
         # strict: an unterminated quote is an error, not a cell swallowing
         # every later row up to the end of the file.
-        return tablib.Dataset().load(text, format="csv", strict=True)
+        # Python 3.10's csv module refuses NUL ("line contains NUL"), later ones
+        # read it; the cells are cleaned as by the API, which removes it anyway.
+        return tablib.Dataset().load(text.replace("\x00", ""), format="csv", strict=True)
     except InvalidDimensions as error:
         raise file_error(
             _("The file is not a table: a row has more cells than the header row.")
