@@ -296,7 +296,9 @@ def timeline_reference(user):
 
 
 def local_midnight(day, zone):
-    return dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(zone.key)).astimezone(dt.UTC)
+    return dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(zone.key)).astimezone(
+        dt.timezone.utc
+    )
 
 
 @pytest.mark.django_db
