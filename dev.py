@@ -8,6 +8,9 @@
                             (needs Redis)
     python3 dev.py docs     serve the documentation site (--port N; --build: build it
                             strictly into site/ instead)
+    python3 dev.py release-check
+                            build the sdist and the wheel into dist/, twine check them,
+                            test what they hold and embed that wheel in a new project
 
 Each creates (or reuses) the virtualenv in .venv, installs what it needs into
 it, and is safe to run again. Only the standard library is used here, so it
@@ -20,6 +23,7 @@ import argparse
 import contextlib
 import hashlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -149,6 +153,25 @@ def docs(args: list[str]) -> None:
         run(PYTHON, "-m", "mkdocs", "serve", "--strict", "--dev-addr", address, env=docs_env())
 
 
+DIST = ROOT / "dist"
+
+
+def release_check(args: list[str]) -> None:
+    """Build, check and test the files a release uploads, as they will be uploaded."""
+    ensure_venv("dev")
+    host = os.environ.get("DB_HOST", "127.0.0.1")
+    port = int(os.environ.get("DB_PORT", "5432"))
+    require_service("PostgreSQL", host, port, "The embedding test creates a database there.")
+    shutil.rmtree(DIST, ignore_errors=True)
+    # Without --sdist/--wheel, build makes the sdist, then the wheel from the unpacked sdist.
+    run(PYTHON, "-m", "build", "--outdir", DIST, env=venv_env())
+    run(PYTHON, "-m", "twine", "check", "--strict", *sorted(DIST.iterdir()), env=venv_env())
+    (wheel,) = DIST.glob("*.whl")
+    env = venv_env(IC_DIST=str(DIST), IC_WHEEL=str(wheel))
+    tests = ["tests/test_release.py", "tests/test_embedding.py"]
+    run(PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests, *args, env=env)
+
+
 def demo_options(args: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python3 dev.py demo",
@@ -203,7 +226,13 @@ def demo(args: list[str]) -> None:
                 process.kill()
 
 
-COMMANDS = {"demo": demo, "test": test, "check": check, "docs": docs}
+COMMANDS = {
+    "demo": demo,
+    "test": test,
+    "check": check,
+    "docs": docs,
+    "release-check": release_check,
+}
 
 
 def main() -> None:

@@ -2,4 +2,10 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0.dev0"
+from importlib.metadata import PackageNotFoundError, version
+
+# The version is written once, in pyproject.toml; the installed metadata carries it.
+try:
+    __version__ = version("django-interview-coordinator")
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
