@@ -98,11 +98,12 @@ def enforce(
 
 
 class ClientRateThrottle(BaseThrottle):
-    """``AUTH_RATE`` per client, per view's ``ratelimit_scope``; safe methods are not counted."""
+    """``AUTH_RATE`` per client and endpoint (its URL name); safe methods are not counted."""
 
     def allow_request(self, request: Request, view: APIView) -> bool:
         if request.method not in ("GET", "HEAD", "OPTIONS"):
-            scope = str(getattr(view, "ratelimit_scope", view.__class__.__name__))
+            name = getattr(request.resolver_match, "url_name", None) or type(view).__name__
+            scope = name.removeprefix("rest_")
             rate, what = str(app_settings.AUTH_RATE), str(_("from your address"))
             enforce(request, scope, client_key(request), rate, what)
         return True

@@ -1,18 +1,17 @@
 """What a new password must pass, how it is set, and how failed passwords are counted.
 
-A new password passes the package's validators and revokes every refresh
-token when set. Lockout counts failures only (OWASP's authentication cheat
-sheet): counting every attempt let anyone keep a victim out. A browser that
-signed in to the account before carries a signed device cookie, whose
-failures count on their own, so the owner keeps signing in while guesses
-from anywhere else meet the account's budget.
+Lockout counts failures only (OWASP's authentication cheat sheet): counting
+every attempt let anyone keep a victim out. A browser that signed in to the
+account before carries a signed device cookie whose failures count on their
+own, so the owner keeps signing in while guesses from elsewhere lock the account.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import forms, password_validation
@@ -31,6 +30,7 @@ from interview_coordinator.ratelimit import enforce
 from interview_coordinator.reminders.emails import send
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MISMATCH = _("The two password fields didn't match.")
 # With no validator named by INTERVIEW_COORDINATOR or the host, an empty
@@ -58,10 +58,9 @@ def password_errors(password: str, user: Any) -> list[str]:
 
 
 class SetPasswordForm(forms.SetPasswordForm):  # type: ignore[type-arg]
-    """Django's form, with the package's validators (their messages on the first field).
+    """Django's form with the package's validators; saving revokes every refresh token.
 
-    Saving revokes every refresh token: whoever knew the old password may
-    hold a token issued before the change.
+    Whoever knew the old password may hold a token issued before the change.
     """
 
     error_messages = {"password_mismatch": MISMATCH}
@@ -83,11 +82,9 @@ class SetPasswordForm(forms.SetPasswordForm):  # type: ignore[type-arg]
 
 
 class PasswordResetForm(forms.PasswordResetForm):
-    """Django's form, with the package's templates and SMTP timeout.
+    """Django's form, with the package's templates (an API-only host has no reset page).
 
-    The email links to the front end's ``PASSWORD_RESET_URL`` when set, and
-    gives the ``uid`` and ``token`` otherwise: an API-only host has no
-    ``password_reset_confirm`` page for Django's template.
+    The email links to ``PASSWORD_RESET_URL`` when set, else gives ``uid`` and ``token``.
     """
 
     def send_mail(self, *args: Any, **kwargs: Any) -> None:
@@ -106,22 +103,24 @@ class PasswordResetForm(forms.PasswordResetForm):
             logger.exception("Failed to send a password reset email to user %s", context["user"].pk)
 
 
-def failure_bucket(request: Request, account: Any, name: str) -> str:
-    """Where an attempt's failures count: its known device, else the account (or name)."""
-    if account is None:
-        return f"name:{name.casefold()}"
+def attempt(request: Request, account: Any, name: str, check: Callable[[], T]) -> T:
+    """``check`` a password unless its account is locked (429); a falsy result counts as failed.
+
+    Failures count per known device, else per account (or per unknown name).
+    """
     cookie = request.COOKIES.get(DEVICE_COOKIE, "")
     try:
         pk, device = signing.loads(cookie, salt=DEVICE_SALT, max_age=DEVICE_MAX_AGE)
     except (signing.BadSignature, ValueError, TypeError):
         pk = device = None
-    return f"device:{device}" if str(pk) == str(account.pk) else f"account:{account.pk}"
-
-
-def failures(request: Request, bucket: str, *, count: bool) -> None:
-    """429 once ``bucket`` has spent ``LOGIN_ACCOUNT_RATE``; with ``count``, one more failure."""
+    bucket = f"account:{account.pk}" if account else f"name:{name.casefold()}"
+    bucket = f"device:{device}" if account and str(pk) == str(account.pk) else bucket
     rate, what = str(app_settings.LOGIN_ACCOUNT_RATE), str(_("for this account"))
-    enforce(request, "login-failures", bucket, rate, what, count=count)
+    enforce(request, "login-failures", bucket, rate, what, count=False)
+    result = check()
+    if not result:
+        enforce(request, "login-failures", bucket, rate, what)
+    return result
 
 
 def remember_device(request: Request, response: Response, user: Any) -> None:

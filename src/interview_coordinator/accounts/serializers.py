@@ -1,8 +1,7 @@
 """dj-rest-auth's serializers on the host's user model, with the package's rules.
 
-Field names and shapes are dj-rest-auth's. Text fields take strings only,
-none with lone surrogates (a 500 deeper down). Security events are logged
-here, where the outcome is known.
+Text fields take strings only, none with lone surrogates (a 500 deeper down).
+Security events are logged here, where the outcome is known.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from typing import Any
 
 from dj_rest_auth import serializers as rest_auth
 from dj_rest_auth.app_settings import api_settings as rest_auth_settings
-from dj_rest_auth.jwt_auth import CookieTokenRefreshSerializer, JWTCookieAuthentication
+from dj_rest_auth.jwt_auth import JWTCookieAuthentication
 from django.contrib.auth import authenticate, get_user_model, update_session_auth_hash
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
@@ -75,6 +74,7 @@ def claim(user: Any, kinds: tuple[str, ...]) -> None:
     requests could both find a name free: on PostgreSQL a transaction lock per
     name (not a table constraint) serialises check and write.
     """
+    setattr(user, model_field("username"), user.normalize_username(user.get_username()))
     names = {kind: getattr(user, model_field(kind)) or "" for kind in kinds}
     try:
         with transaction.atomic():
@@ -104,9 +104,6 @@ class UserDetailsSerializer(rest_auth.UserDetailsSerializer):  # type: ignore[mi
     def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
         for attr, value in validated_data.items():
             setattr(instance, attr, value)
-        setattr(
-            instance, model_field("username"), instance.normalize_username(instance.get_username())
-        )
         claim(instance, ("username",))
         return instance
 
@@ -121,7 +118,7 @@ class RegisterSerializer(serializers.Serializer[Any]):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         model = get_user_model()
-        username = model.normalize_username(attrs["username"])
+        username = attrs["username"]
         email = model._default_manager.normalize_email(attrs["email"])
         user = model(**{model_field("username"): username, model_field("email"): email})
         errors: dict[str, list[Any]] = {"password2": [passwords.MISMATCH]}
@@ -175,50 +172,50 @@ class LoginSerializer(rest_auth.LoginSerializer):  # type: ignore[misc]
             message = _('Must include either "username" or "email" and "password".')
             raise serializers.ValidationError(message)
         account, request = find_account(username, email), self.context["request"]
-        bucket = passwords.failure_bucket(request, account, username or email)
-        passwords.failures(request, bucket, count=False)
         # An unknown name still goes through authenticate(), whose backend
         # hashes the password anyway, so timing does not reveal which exist.
         name = account.get_username() if account else username or email
-        user = authenticate(request, username=name, password=password)
+        user = passwords.attempt(
+            request, account, name, lambda: authenticate(request, username=name, password=password)
+        )
         if user is None:
-            passwords.failures(request, bucket, count=True)
             account_id = account.pk if account else None
             log_event("login_failure", request, level=logging.WARNING, user_id=account_id)
         return user
 
 
-def refresh_token(request: Any, body: str | None) -> str:
-    """The body's refresh token, else the refresh cookie's, which needs the CSRF token (403).
+class LogoutSerializer(serializers.Serializer[Any]):
+    """Logout's (and refresh's) refresh token: the body's, else dj-rest-auth's refresh cookie's.
 
-    Read from the cookie, it is a cookie credential; from the body it is not,
-    so Bearer and body clients need no CSRF token.
+    Read from the cookie it is a cookie credential, so the CSRF token is
+    needed (403 without); from the body it is not, for Bearer clients.
     """
-    raw = body or str(request.COOKIES.get(rest_auth_settings.JWT_AUTH_REFRESH_COOKIE or "", ""))
-    if raw and not body:
-        JWTCookieAuthentication().enforce_csrf(request)
-    return raw
+
+    refresh = TextField(max_length=4096, required=False, allow_blank=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        request = self.context["request"]
+        cookie = request.COOKIES.get(rest_auth_settings.JWT_AUTH_REFRESH_COOKIE or "", "")
+        if not attrs.get("refresh") and cookie:
+            JWTCookieAuthentication().enforce_csrf(request)
+        return {"refresh": str(attrs.get("refresh") or cookie)}
 
 
-class RefreshSerializer(CookieTokenRefreshSerializer):  # type: ignore[misc]
-    refresh = TextField(required=False, allow_blank=True, max_length=4096)
+class RefreshSerializer(LogoutSerializer):
+    access = serializers.CharField(read_only=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Without the cookie mode, the body is the only place: say so field by field.
         self.fields["refresh"].required = not rest_auth_settings.JWT_AUTH_REFRESH_COOKIE
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
-        request = self.context["request"]
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         try:
-            return tokens.rotate(refresh_token(request, attrs.get("refresh")))
+            return tokens.rotate(super().validate(attrs)["refresh"])
         except tokens.RefreshRejected as exc:
             reused = exc.reason == "blacklisted"
-            raise exc.refuse(request, f"refresh_token_{'reused' if reused else 'invalid'}") from exc
-
-
-class LogoutSerializer(serializers.Serializer[Any]):
-    refresh = TextField(max_length=4096, required=False, allow_blank=True)
+            event = f"refresh_token_{'reused' if reused else 'invalid'}"
+            raise exc.refuse(self.context["request"], event) from exc
 
 
 class NewPasswordSerializer(serializers.Serializer[Any]):
@@ -248,13 +245,12 @@ class PasswordChangeSerializer(NewPasswordSerializer, rest_auth.PasswordChangeSe
 
     def validate_old_password(self, value: str) -> str:
         """Wrong old passwords spend the account's failure budget, as failed logins do."""
-        bucket = passwords.failure_bucket(self.request, self.user, "")
-        passwords.failures(self.request, bucket, count=False)
-        try:
-            return str(super().validate_old_password(value))
-        except serializers.ValidationError:
-            passwords.failures(self.request, bucket, count=True)
-            raise
+        if not passwords.attempt(
+            self.request, self.user, "", lambda: self.user.check_password(value)
+        ):
+            message = _("Your old password was entered incorrectly. Please enter it again.")
+            raise serializers.ValidationError(message)
+        return value
 
     def save(self, **kwargs: Any) -> Any:
         super().save()

@@ -1,18 +1,13 @@
 """Rotating and revoking simplejwt refresh tokens, whatever ``SIMPLE_JWT`` says.
 
-Every refresh returns a new refresh token and, with simplejwt's blacklist app
-installed and ``BLACKLIST_ON_LOGOUT`` on, blacklists the old one. The
-blacklist row is the lock: of two requests presenting one token, only the one
-that creates the row gets a new pair; the other answers 401, revoking nothing.
-
-The tokens of one sign-in are a family, named by the ``jti`` of its first
-token and carried by the tokens rotated from it in the ``family`` claim. A
-rotated or logged-out token presented again means someone holds a copy: its
-family is revoked (OAuth 2.0 Security BCP), the account's other sign-ins are
-not. A token issued before the account's latest revocation of every token (a
-password change or reset) was not stolen since: it is refused and revokes
-nothing. That moment is kept in the cache for a refresh token's lifetime;
-without it the token counts as reused (the safe side).
+A refresh blacklists the token it rotates; the blacklist row is the lock, so
+of two requests presenting one token only one gets a new pair. The tokens of
+one sign-in are a family, named by the ``jti`` of its first token and carried
+in the ``family`` claim on rotation: a rotated or logged-out token presented
+again means someone holds a copy, and its family is revoked (OAuth 2.0
+Security BCP). A token revoked with all of the account's (a new password)
+revokes nothing more: the moment is kept in the cache for a refresh token's
+lifetime; without it the token counts as reused (the safe side).
 """
 
 from __future__ import annotations
@@ -35,6 +30,7 @@ from interview_coordinator.security import log_event
 
 BLACKLIST_APP = "rest_framework_simplejwt.token_blacklist"
 FAMILY = "family"
+REVOKED = "interview_coordinator:tokens-revoked:{}"
 
 
 class RefreshRejected(Exception):
@@ -67,8 +63,11 @@ def read_refresh(raw: str) -> RefreshToken:
         row = blacklisted(raw)
         if row is None:
             raise RefreshRejected("invalid") from exc
-        revoked_at = revocation_time(row.user_id)
-        if row.created_at and revoked_at and row.created_at.timestamp() < revoked_at:
+        try:
+            revoked_at = float(cache.get(REVOKED.format(row.user_id)) or 0)
+        except Exception:  # each cache backend raises its own connection errors
+            revoked_at = 0
+        if row.created_at and row.created_at.timestamp() < revoked_at:
             raise RefreshRejected("revoked", row.user_id) from exc
         revoke_family(row.user_id, family(RefreshToken(raw, verify=False)))  # type: ignore[arg-type]
         raise RefreshRejected("blacklisted", row.user_id) from exc
@@ -88,19 +87,6 @@ def blacklisted(raw: str) -> Any:
         return None
     rows = apps.get_model("token_blacklist", "OutstandingToken").objects
     return rows.filter(jti=str(jti), token=raw, blacklistedtoken__isnull=False).first()
-
-
-def revocation_key(user_id: Any) -> str:
-    return f"interview_coordinator:tokens-revoked:{user_id}"
-
-
-def revocation_time(user_id: Any) -> float | None:
-    """When every token of the user was last revoked (epoch seconds), if known."""
-    try:
-        value = cache.get(revocation_key(user_id))
-    except Exception:  # each cache backend raises its own connection errors
-        return None
-    return float(value) if value is not None else None
 
 
 def rotate(raw: str) -> dict[str, str]:
@@ -131,14 +117,11 @@ def rotate(raw: str) -> dict[str, str]:
 
 
 def revoke(raw: str) -> Any:
-    """Blacklist one refresh token (logout); the id of its user, typed like the model's field."""
+    """Blacklist one refresh token (logout); the id of its user."""
     token = read_refresh(raw)
-    if blacklisting_enabled():
-        token.blacklist()
-    value = token.get(jwt_settings.USER_ID_CLAIM)
-    with contextlib.suppress(Exception):  # simplejwt writes the claim as a string
-        value = get_user_model()._meta.get_field(jwt_settings.USER_ID_FIELD).to_python(value)  # type: ignore[union-attr]
-    return value
+    if not blacklisting_enabled():
+        return token.get(jwt_settings.USER_ID_CLAIM)
+    return token.blacklist()[0].token.user_id  # type: ignore[index]
 
 
 def live_tokens(user: Any) -> Any:
@@ -162,7 +145,7 @@ def revoke_all(user: Any) -> int:
     # Without the mark, later copies count as reused: the safe side.
     with contextlib.suppress(Exception):
         lifetime = int(jwt_settings.REFRESH_TOKEN_LIFETIME.total_seconds()) + 1
-        cache.set(revocation_key(user.pk), timezone.now().timestamp(), lifetime)
+        cache.set(REVOKED.format(user.pk), timezone.now().timestamp(), lifetime)
     return blacklist(live_tokens(user).values_list("pk", flat=True))
 
 

@@ -1,9 +1,7 @@
-"""dj-rest-auth's views in JWT mode, with the package's limits, security events and rotation.
+"""dj-rest-auth's views in JWT mode, each limited per client (``AUTH_RATE``) on its own budget.
 
-Every endpoint that takes credentials or tokens is limited per client
-address (``AUTH_RATE``), each on its own budget; login is also limited per
-target account. Endpoints whose body is the credential authenticate nothing,
-so a stale session or cookie can neither stand in for it nor trip a CSRF failure.
+Endpoints whose body is the credential authenticate nothing, so a stale
+session or cookie can neither stand in for it nor trip a CSRF failure.
 """
 
 from __future__ import annotations
@@ -39,10 +37,9 @@ from interview_coordinator.views.base import PackageViewMixin
 
 
 class AuthView(PackageViewMixin):
-    """The package's renderers, parsers and errors, and ``AUTH_RATE`` per client and scope."""
+    """The package's renderers, parsers and errors, and ``AUTH_RATE`` per client."""
 
     throttle_classes = [ClientRateThrottle]
-    ratelimit_scope = ""
     # None: the package's AUTHENTICATION_CLASSES; [] where the body is the credential.
     authentication: list[type[BaseAuthentication]] | None = None
 
@@ -59,18 +56,22 @@ class AuthView(PackageViewMixin):
         # A refused token must answer 401, which DRF only gives with a challenge.
         return 'Bearer realm="api"'
 
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        """Tokens in dj-rest-auth's cookie mode come with the CSRF cookie, and none to scripts.
 
-def hide_access(response: Response) -> Response:
-    """Blank the body's access token when an HttpOnly cookie carries it.
-
-    dj-rest-auth blanks only the refresh token; the access token would be
-    within reach of any script on the page, which the cookie mode is there
-    to prevent. The key stays, as dj-rest-auth keeps ``refresh``.
-    """
-    cookie_only = rest_auth_settings.JWT_AUTH_COOKIE and rest_auth_settings.JWT_AUTH_HTTPONLY
-    if cookie_only and isinstance(response.data, dict) and "access" in response.data:
-        response.data["access"] = ""
-    return response
+        dj-rest-auth blanks only the refresh token of the body, leaving the access
+        token within reach of any script on the page (the keys stay, for front ends).
+        """
+        response = super().finalize_response(request, response, *args, **kwargs)
+        data = response.data if isinstance(response.data, dict) else {}
+        if not rest_auth_settings.JWT_AUTH_RETURN_EXPIRATION:
+            data.pop("access_expiration", None)
+            data.pop("refresh_expiration", None)
+        if rest_auth_settings.JWT_AUTH_COOKIE and "access" in data:
+            get_token(request._request)
+            if rest_auth_settings.JWT_AUTH_HTTPONLY:
+                data["access"] = ""
+        return response
 
 
 def signed_out(request: Request, response: Response) -> Response:
@@ -87,7 +88,6 @@ class LoginView(AuthView, rest_auth.LoginView):  # type: ignore[misc]
 
     serializer_class: Any = bodies.LoginSerializer
     authentication = []
-    ratelimit_scope = "login"
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response: Response = super().post(request, *args, **kwargs)
@@ -101,26 +101,19 @@ class LoginView(AuthView, rest_auth.LoginView):  # type: ignore[misc]
             # django's login() sends it otherwise; it records last_login.
             user_logged_in.send(sender=type(self.user), request=self.request, user=self.user)
 
-    def get_response(self) -> Response:
-        if rest_auth_settings.JWT_AUTH_COOKIE:
-            # The cookie mode checks CSRF: give the front end the token to send back.
-            get_token(self.request._request)
-        return hide_access(super().get_response())
-
 
 @extend_schema(responses={201: JWTSerializer})
 class RegisterView(LoginView):
     """Create an account; answers as login does (dj-rest-auth's, without django-allauth)."""
 
     serializer_class = bodies.RegisterSerializer
-    ratelimit_scope = "register"
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         self.user = serializer.save()
         self.access_token, self.refresh_token = jwt_encode(self.user)
-        response = self.get_response()
+        response: Response = self.get_response()
         response.status_code = status.HTTP_201_CREATED
         return response
 
@@ -130,16 +123,6 @@ class TokenRefreshView(AuthView, get_refresh_view()):  # type: ignore[misc]
 
     serializer_class = bodies.RefreshSerializer
     authentication = []
-    ratelimit_scope = "token-refresh"
-
-    def finalize_response(
-        self, request: Request, response: Response, *args: Any, **kwargs: Any
-    ) -> Response:
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if isinstance(response.data, dict) and not rest_auth_settings.JWT_AUTH_RETURN_EXPIRATION:
-            response.data.pop("access_expiration", None)
-            response.data.pop("refresh_expiration", None)
-        return hide_access(response)
 
 
 def access_user_id(request: Request) -> Any:
@@ -159,13 +142,12 @@ class LogoutView(AuthView, rest_auth.LogoutView):  # type: ignore[misc]
     """
 
     authentication = [SessionAuthentication]
-    ratelimit_scope = "logout"
     http_method_names = ["post", "options"]
 
     def logout(self, request: Request) -> Response:
-        serializer = bodies.LogoutSerializer(data=request.data)
+        serializer = bodies.LogoutSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        raw = bodies.refresh_token(request, serializer.validated_data.get("refresh"))
+        raw = serializer.validated_data["refresh"]
         user_id = request.user.pk if request.user.is_authenticated else access_user_id(request)
         try:
             user_id = tokens.revoke(raw) if raw else user_id
@@ -194,7 +176,6 @@ class UserDetailsView(AuthView, rest_auth.UserDetailsView):  # type: ignore[misc
     """
 
     serializer_class = bodies.UserDetailsSerializer
-    ratelimit_scope = "user"
 
     def get_throttles(self) -> list[BaseThrottle]:
         defaults = cast("list[type[BaseThrottle]]", api_settings.DEFAULT_THROTTLE_CLASSES)
@@ -212,7 +193,6 @@ class PasswordChangeView(AuthView, rest_auth.PasswordChangeView):  # type: ignor
     """Needs the old password; sets the new one and revokes every refresh token."""
 
     serializer_class = bodies.PasswordChangeSerializer
-    ratelimit_scope = "password-change"
 
 
 @extend_schema(responses={200: bodies.DetailSerializer})
@@ -221,7 +201,6 @@ class PasswordResetView(AuthView, rest_auth.PasswordResetView):  # type: ignore[
 
     serializer_class = bodies.PasswordResetSerializer
     authentication = []
-    ratelimit_scope = "password-reset"
 
 
 @extend_schema(responses={200: bodies.DetailSerializer})
@@ -230,4 +209,3 @@ class PasswordResetConfirmView(AuthView, rest_auth.PasswordResetConfirmView):  #
 
     serializer_class = bodies.PasswordResetConfirmSerializer
     authentication = []
-    ratelimit_scope = "password-reset-confirm"
