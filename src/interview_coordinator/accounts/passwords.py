@@ -77,7 +77,7 @@ class SetPasswordForm(forms.SetPasswordForm):  # type: ignore[type-arg]
         with transaction.atomic():
             self.user.set_password(self.cleaned_data["new_password1"])
             self.user.save()
-            self.revoked = tokens.revoke_all(self.user)
+            self.revoked = tokens.revoke_tokens(self.user)
         return self.user
 
 

@@ -69,7 +69,7 @@ def read_refresh(raw: str) -> RefreshToken:
             revoked_at = 0
         if row.created_at and row.created_at.timestamp() < revoked_at:
             raise RefreshRejected("revoked", row.user_id) from exc
-        revoke_family(row.user_id, family(RefreshToken(raw, verify=False)))  # type: ignore[arg-type]
+        revoke_tokens(row.user_id, family(RefreshToken(raw, verify=False)))  # type: ignore[arg-type]
         raise RefreshRejected("blacklisted", row.user_id) from exc
 
 
@@ -124,31 +124,21 @@ def revoke(raw: str) -> Any:
     return token.blacklist()[0].token.user_id  # type: ignore[index]
 
 
-def live_tokens(user: Any) -> Any:
-    rows = apps.get_model("token_blacklist", "OutstandingToken").objects
-    return rows.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True)
-
-
-def revoke_family(user_id: Any, name: str) -> int:
-    """Blacklist the live tokens of one sign-in: its first token and those rotated from it."""
-    tokens = live_tokens(user_id).only("jti", "token") if blacklisting_enabled() else []
-    members = [
-        row.pk for row in tokens if name in (row.jti, family(RefreshToken(row.token, False)))
-    ]
-    return blacklist(members)
-
-
-def revoke_all(user: Any) -> int:
-    """Blacklist every live refresh token of a user (a new password); the number revoked."""
+def revoke_tokens(user: Any, family_name: str | None = None) -> int:
+    """Blacklist the user's live refresh tokens: all (a new password), or one sign-in's."""
     if not blacklisting_enabled():
         return 0
-    # Without the mark, later copies count as reused: the safe side.
-    with contextlib.suppress(Exception):
-        lifetime = int(jwt_settings.REFRESH_TOKEN_LIFETIME.total_seconds()) + 1
-        cache.set(REVOKED.format(user.pk), timezone.now().timestamp(), lifetime)
-    return blacklist(live_tokens(user).values_list("pk", flat=True))
-
-
-def blacklist(pks: Any) -> int:
+    outstanding = apps.get_model("token_blacklist", "OutstandingToken").objects
+    live = outstanding.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken=None)
+    if family_name is None:
+        # Without the mark, later copies count as reused: the safe side.
+        with contextlib.suppress(Exception):
+            lifetime = int(jwt_settings.REFRESH_TOKEN_LIFETIME.total_seconds()) + 1
+            cache.set(REVOKED.format(user.pk), timezone.now().timestamp(), lifetime)
+        pks = list(live.values_list("pk", flat=True))
+    else:
+        tokens = live.only("token")
+        pks = [row.pk for row in tokens if family(RefreshToken(row.token, False)) == family_name]
     model = apps.get_model("token_blacklist", "BlacklistedToken")
-    return len(model.objects.bulk_create([model(token_id=pk) for pk in pks], ignore_conflicts=True))
+    rows = [model(token_id=pk) for pk in pks]
+    return len(model.objects.bulk_create(rows, ignore_conflicts=True))

@@ -54,7 +54,7 @@ def delete_account(request: Request) -> dict[str, Any]:
     user = request.user
     user_id = user.pk
     with transaction.atomic():
-        revoked = tokens.revoke_all(user)
+        revoked = tokens.revoke_tokens(user)
         erased = erase_user_data(user_id)
         user.delete()
     log_event("account_deleted", request, user_id=user_id, refresh_tokens_revoked=revoked)
