@@ -118,7 +118,7 @@ class RegisterSerializer(serializers.Serializer[Any]):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         model = get_user_model()
-        username = attrs["username"]
+        username = model.normalize_username(attrs["username"])
         email = model._default_manager.normalize_email(attrs["email"])
         user = model(**{model_field("username"): username, model_field("email"): email})
         errors: dict[str, list[Any]] = {"password2": [passwords.MISMATCH]}
