@@ -63,7 +63,8 @@ class AuthView(PackageViewMixin):
         token within reach of any script on the page (the keys stay, for front ends).
         """
         response = super().finalize_response(request, response, *args, **kwargs)
-        data = response.data if isinstance(response.data, dict) else {}
+        data = getattr(response, "data", None)
+        data = data if isinstance(data, dict) else {}
         if not rest_auth_settings.JWT_AUTH_RETURN_EXPIRATION:
             data.pop("access_expiration", None)
             data.pop("refresh_expiration", None)
