@@ -83,7 +83,8 @@ def check_rest_auth(app_configs: Checks, **kwargs: Any) -> list[CheckMessage]:
         E007: (
             cookie and COOKIE_AUTHENTICATION not in names,
             "REST_AUTH['JWT_AUTH_COOKIE'] is set, but the package's views do not read it.",
-            f"Put {COOKIE_AUTHENTICATION!r} in INTERVIEW_COORDINATOR['AUTHENTICATION_CLASSES'].",
+            f"Put {COOKIE_AUTHENTICATION!r} first in "
+            "INTERVIEW_COORDINATOR['AUTHENTICATION_CLASSES'].",
         ),
     }
     return [Error(text, hint, id=code) for code, (wrong, text, hint) in problems.items() if wrong]
