@@ -42,9 +42,9 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.db.models import Model  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from seeding import insert_select  # noqa: E402
 
 from interview_coordinator.models import (  # noqa: E402
     Interview,
@@ -64,35 +64,6 @@ def drop_database() -> None:
     """Drop the benchmark's database once Django no longer holds a connection to it."""
     connection.close()
     harness.drop_database(DATABASE)
-
-
-def insert_select(
-    model: type[Model], count_sql: str, columns: dict[str, str]
-) -> tuple[str, list[Any]]:
-    """``INSERT … SELECT`` over ``generate_series(1, n) AS g`` for every concrete column.
-
-    ``columns`` gives SQL expressions for the columns that matter; every other
-    column gets its model default, so fields added later do not break the seed.
-    """
-    names, values, params = [], [], []
-    for field in model._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        names.append(connection.ops.quote_name(field.column))
-        if field.column in columns:
-            values.append(columns[field.column])
-        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            values.append("now()")
-        else:
-            params.append(field.get_db_prep_save(field.get_default(), connection))
-            values.append("%s")
-    table = connection.ops.quote_name(model._meta.db_table)
-    # Built from the models' own metadata and this script's constants only.
-    sql = (
-        f"INSERT INTO {table} ({', '.join(names)}) "  # noqa: S608
-        f"SELECT {', '.join(values)} FROM generate_series(1, {count_sql}) AS g"
-    )
-    return sql, params
 
 
 def seed(users: int, per_user: int, due: int) -> None:

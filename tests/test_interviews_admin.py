@@ -109,6 +109,39 @@ def test_reminder_deliveries_are_visible_but_never_editable(admin_client, user):
     assert delivery.status != "sent"
 
 
+def test_digests_are_listed_with_the_reminders_and_their_nudges_beside(
+    admin_client, user, make_user
+):
+    from interview_coordinator.models import FollowUpNudge, ReminderDelivery
+    from tests.quiet import go_quiet, nudges_on
+
+    go_quiet(InterviewFactory(user=user, company_name="Quiet Corp", interview_date=None), 20)
+    nudges_on(user, days=7)
+    digest = ReminderDelivery.objects.get(kind="digest")
+    FollowUpNudge.objects.create(
+        interview=Interview.objects.get(user=user), quiet_since=digest.send_at
+    )
+    other = make_user("zed")
+    InterviewFactory(user=other, company_name="Reminded Inc")
+
+    digests = admin_client.get(
+        "/admin/interview_coordinator/reminderdelivery/", {"kind__exact": "digest"}
+    )
+    by_user = admin_client.get("/admin/interview_coordinator/reminderdelivery/", {"q": "alice"})
+    nudges = admin_client.get("/admin/interview_coordinator/followupnudge/", {"q": "quiet corp"})
+    change = admin_client.post(
+        f"/admin/interview_coordinator/reminderdelivery/{digest.pk}/change/", {"status": "sent"}
+    )
+
+    assert digests.status_code == by_user.status_code == nudges.status_code == 200
+    assert b"Follow-up digest" in digests.content
+    assert b"Reminded Inc" not in digests.content
+    assert f"/reminderdelivery/{digest.pk}/change/".encode() in by_user.content
+    assert b"Quiet Corp" in nudges.content
+    assert change.status_code == 403
+    assert admin_client.get("/admin/interview_coordinator/followupnudge/add/").status_code == 403
+
+
 def test_admin_search_uses_only_the_user_fields_the_user_model_has(monkeypatch):
     from django.contrib.auth import get_user_model
 

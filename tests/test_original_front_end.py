@@ -320,3 +320,29 @@ class TestLabels:
             description = components[enum]["description"]
             for value, label in labels.items():
                 assert f"* `{value}` - {label}\n" in f"{description}\n", (enum, value)
+
+
+class TestProfileSettings:
+    # What the original front end's settings page sends: it knows nothing of nudges.
+    BODY = {
+        "email_notifications_enabled": True,
+        "reminder_days_before": 2,
+        "reminder_time": "08:30:00",
+    }
+
+    def test_its_settings_put_leaves_the_nudge_settings_as_they_were(self, auth_client, user):
+        profile = Profile.objects.for_user(user)
+        profile.follow_up_after_days = 10
+        profile.save()
+        response = auth_client.put("/api/profile/", self.BODY, format="json")
+        assert response.status_code == 200, response.data
+        body = response.json()
+        assert body["reminder_time"] == "08:30"
+        assert (body["follow_up_after_days"], body["follow_up_digest_enabled"]) == (10, True)
+
+    def test_a_null_follow_up_days_is_accepted_as_off(self, auth_client):
+        response = auth_client.put(
+            "/api/profile/", {**self.BODY, "follow_up_after_days": None}, format="json"
+        )
+        assert response.status_code == 200, response.data
+        assert response.json()["follow_up_after_days"] is None

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from interview_coordinator.models import Profile, ReminderDelivery
 from tests.db_failures import failed_on_the_refused_insert, inserts_refused
 from tests.factories import InterviewFactory
+from tests.quiet import go_quiet
 
 URL = reverse("interview_coordinator:profile")
 
@@ -29,6 +30,8 @@ class TestRead:
             "reminder_days_before": 1,
             "reminder_time": "09:00",
             "timezone": "UTC",
+            "follow_up_after_days": None,
+            "follow_up_digest_enabled": True,
         }
         assert Profile.objects.filter(user=user).count() == 1
 
@@ -54,6 +57,8 @@ class TestWrite:
             "reminder_days_before": 7,
             "reminder_time": "18:45",
             "timezone": "America/New_York",
+            "follow_up_after_days": 14,
+            "follow_up_digest_enabled": False,
         }
         response = auth_client.put(URL, payload, format="json")
         assert response.status_code == 200, response.data
@@ -73,6 +78,31 @@ class TestWrite:
         user.refresh_from_db()
         assert (user.username, user.email) == ("alice", "alice@example.com")
         assert response.json()["email"] == "alice@example.com"
+
+    @pytest.mark.parametrize("days", [3, 60])
+    def test_follow_up_days_accept_their_bounds_and_null_turns_them_off(self, auth_client, days):
+        response = auth_client.patch(URL, {"follow_up_after_days": days}, format="json")
+        assert response.status_code == 200, response.data
+        assert response.json()["follow_up_after_days"] == days
+        response = auth_client.patch(URL, {"follow_up_after_days": None}, format="json")
+        assert response.status_code == 200, response.data
+        assert auth_client.get(URL).json()["follow_up_after_days"] is None
+
+    def test_follow_up_days_out_of_range_name_the_range(self, auth_client):
+        low = auth_client.patch(URL, {"follow_up_after_days": 2}, format="json").json()
+        high = auth_client.patch(URL, {"follow_up_after_days": 61}, format="json").json()
+        assert "greater than or equal to 3" in low["follow_up_after_days"][0]
+        assert "less than or equal to 60" in high["follow_up_after_days"][0]
+
+    def test_turning_nudges_on_plans_the_digest(self, auth_client, user):
+        interview = InterviewFactory(user=user, interview_date=None)
+        go_quiet(interview, 20)
+        response = auth_client.patch(URL, {"follow_up_after_days": 14}, format="json")
+        assert response.status_code == 200
+        assert ReminderDelivery.objects.filter(kind="digest", user=user).count() == 1
+        response = auth_client.patch(URL, {"follow_up_digest_enabled": False}, format="json")
+        assert response.status_code == 200
+        assert not ReminderDelivery.objects.filter(kind="digest").exists()
 
     def test_changing_preferences_replans_the_reminders(self, auth_client, user):
         InterviewFactory(user=user)
@@ -101,6 +131,16 @@ class TestWrite:
             ({"reminder_days_before": "soon"}, "reminder_days_before"),
             ({"reminder_days_before": 10**30}, "reminder_days_before"),
             ({"email_notifications_enabled": "maybe"}, "email_notifications_enabled"),
+            ({"follow_up_after_days": 2}, "follow_up_after_days"),
+            ({"follow_up_after_days": 61}, "follow_up_after_days"),
+            ({"follow_up_after_days": 0}, "follow_up_after_days"),
+            ({"follow_up_after_days": -3}, "follow_up_after_days"),
+            ({"follow_up_after_days": "weekly"}, "follow_up_after_days"),
+            ({"follow_up_after_days": 7.5}, "follow_up_after_days"),
+            ({"follow_up_after_days": 10**30}, "follow_up_after_days"),
+            ({"follow_up_after_days": [7]}, "follow_up_after_days"),
+            ({"follow_up_digest_enabled": "maybe"}, "follow_up_digest_enabled"),
+            ({"follow_up_digest_enabled": None}, "follow_up_digest_enabled"),
         ],
     )
     def test_bad_values_are_a_clear_400_for_their_field(self, auth_client, payload, field):

@@ -17,8 +17,14 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from interview_coordinator.models import DeliveryStatus, ReminderDelivery
-from tests.factories import InterviewFactory
+from interview_coordinator.models import (
+    DeliveryKind,
+    DeliveryStatus,
+    FollowUpNudge,
+    ReminderDelivery,
+)
+from tests.factories import InterviewFactory, UserFactory
+from tests.quiet import go_quiet, nudges_on
 from tests.reminder_fixtures import (  # noqa: F401
     broker,
     celery_through,
@@ -125,3 +131,49 @@ def test_two_workers_and_two_beats_send_each_reminder_once(celery_workers, smtp,
     assert set(ReminderDelivery.objects.values_list("status", "attempts")) == {
         (DeliveryStatus.SENT, 1)
     }
+
+
+def users_with_quiet_applications(count, applications=2):
+    users = [UserFactory() for _ in range(count)]
+    for user in users:
+        for _ in range(applications):
+            go_quiet(InterviewFactory(user=user, interview_date=None), days=10)
+        # Midnight has passed today, after they went quiet: due at once.
+        nudges_on(user, days=7, zone="Pacific/Auckland")
+    return users
+
+
+def test_two_workers_and_two_beats_send_each_users_digest_once(celery_workers, smtp):
+    users = users_with_quiet_applications(6)
+    messages = smtp.wait_for_messages(6, DELIVERY_TIMEOUT)
+    assert len(messages) == 6, logs(celery_workers)
+    time.sleep(3)
+    assert sorted(message["To"] for message in smtp.messages) == sorted(u.email for u in users)
+    assert set(
+        ReminderDelivery.objects.filter(kind=DeliveryKind.DIGEST).values_list("status", "attempts")
+    ) == {(DeliveryStatus.SENT, 1)}
+    # One nudge per quiet period: each application once.
+    assert FollowUpNudge.objects.count() == 12
+    assert not ReminderDelivery.objects.filter(status=DeliveryStatus.PENDING).exists()
+
+
+def test_a_digest_survives_a_mail_outage_and_goes_out_once(celery_workers, smtp):
+    smtp.stop()
+    try:
+        (user,) = users_with_quiet_applications(1)
+        delivery = ReminderDelivery.objects.get(kind=DeliveryKind.DIGEST)
+        deadline = time.monotonic() + DELIVERY_TIMEOUT
+        while delivery.attempts < 4 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            delivery.refresh_from_db()
+        assert delivery.attempts >= 4, logs(celery_workers)
+        assert delivery.status != DeliveryStatus.FAILED
+        assert not FollowUpNudge.objects.exists()
+    finally:
+        smtp.start()
+    delivery = wait_for_status(delivery, DeliveryStatus.SENT, DELIVERY_TIMEOUT)
+    assert delivery.status == DeliveryStatus.SENT, logs(celery_workers)
+    time.sleep(3)
+    (message,) = smtp.messages
+    assert message["To"] == user.email
+    assert FollowUpNudge.objects.count() == 2

@@ -26,6 +26,7 @@ from interview_coordinator.history import recorded_as
 from interview_coordinator.models import (
     ApplicationEvent,
     EventSource,
+    FollowUpNudge,
     Interview,
     InterviewRound,
     Profile,
@@ -49,10 +50,12 @@ if TYPE_CHECKING:
     RoundAdminBase = admin.ModelAdmin[InterviewRound]
     ProfileAdminBase = admin.ModelAdmin[Profile]
     DeliveryAdminBase = admin.ModelAdmin[ReminderDelivery]
+    NudgeAdminBase = admin.ModelAdmin[FollowUpNudge]
 else:
     RoundInlineBase = EventInlineBase = admin.TabularInline
     MixinBase = object
-    InterviewAdminBase = RoundAdminBase = ProfileAdminBase = DeliveryAdminBase = admin.ModelAdmin
+    InterviewAdminBase = RoundAdminBase = ProfileAdminBase = admin.ModelAdmin
+    DeliveryAdminBase = NudgeAdminBase = admin.ModelAdmin
 
 
 def user_search_fields(prefix: str) -> tuple[str, ...]:
@@ -236,8 +239,14 @@ class ProfileAdmin(ProfileAdminBase):
         "reminder_days_before",
         "reminder_time",
         "timezone",
+        "follow_up_after_days",
+        "follow_up_digest_enabled",
     )
-    list_filter = ("email_notifications_enabled", "reminder_days_before")
+    list_filter = (
+        "email_notifications_enabled",
+        "reminder_days_before",
+        "follow_up_digest_enabled",
+    )
     search_fields = (*user_search_fields("user__"), "timezone")
     raw_id_fields = ("user",)
     list_select_related = ("user",)
@@ -246,20 +255,31 @@ class ProfileAdmin(ProfileAdminBase):
 
 @admin.register(ReminderDelivery)
 class ReminderDeliveryAdmin(DeliveryAdminBase):
-    """Read-only: deliveries are planned and sent by the reminder engine alone.
+    """Read-only: reminders and digests are planned and sent by the reminder engine alone.
 
-    Editing one by hand could send a reminder twice or lose it, so staff may
-    look (why did this reminder fail?) but not change.
+    Editing one by hand could send an email twice or lose it, so staff may
+    look (why did this reminder or digest fail?) but not change.
     """
 
-    list_display = ("interview", "moment", "send_at", "status", "attempts", "sent_at")
-    list_filter = ("status", "send_at")
+    list_display = (
+        "kind",
+        "interview",
+        "user",
+        "digest_date",
+        "moment",
+        "send_at",
+        "status",
+        "attempts",
+        "sent_at",
+    )
+    list_filter = ("kind", "status", "send_at")
     search_fields = (
         "interview__company_name",
         *user_search_fields("interview__user__"),
+        *user_search_fields("user__"),
         "last_error",
     )
-    list_select_related = ("interview",)
+    list_select_related = ("interview", "user")
     date_hierarchy = "send_at"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -275,4 +295,26 @@ class ReminderDeliveryAdmin(DeliveryAdminBase):
     def has_change_permission(
         self, request: HttpRequest, obj: ReminderDelivery | None = None
     ) -> bool:
+        return False
+
+
+@admin.register(FollowUpNudge)
+class FollowUpNudgeAdmin(NudgeAdminBase):
+    """Read-only: which quiet period of which application a sent digest listed.
+
+    Deleting one would nudge that quiet period again.
+    """
+
+    list_display = ("interview", "quiet_since", "created_at")
+    date_hierarchy = "created_at"
+    search_fields = ("interview__company_name", *user_search_fields("interview__user__"))
+    list_select_related = ("interview",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: FollowUpNudge | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: FollowUpNudge | None = None) -> bool:
         return False

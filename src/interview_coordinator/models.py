@@ -460,6 +460,11 @@ def validate_timezone_name(value: str) -> None:
         )
 
 
+# Bounds of a profile's follow_up_after_days.
+FOLLOW_UP_MIN_DAYS = 3
+FOLLOW_UP_MAX_DAYS = 60
+
+
 class ProfileManager(models.Manager["Profile"]):
     def for_user(self, user: AbstractBaseUser | Any) -> Profile:
         """The user's profile, created on first need; ``user`` is a user or its pk.
@@ -507,6 +512,17 @@ class Profile(models.Model):
         default=default_timezone_name,
         validators=[validate_timezone_name],
     )
+    follow_up_after_days = models.PositiveSmallIntegerField(
+        _("follow up after days"),
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(FOLLOW_UP_MIN_DAYS),
+            MaxValueValidator(FOLLOW_UP_MAX_DAYS),
+        ],
+        help_text=_("Days without news after which an open application is nudged; empty: off."),
+    )
+    follow_up_digest_enabled = models.BooleanField(_("follow-up digest"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -518,6 +534,11 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class DeliveryKind(models.TextChoices):
+    REMINDER = "reminder", _("Reminder")
+    DIGEST = "digest", _("Follow-up digest")
 
 
 class DeliveryStatus(models.TextChoices):
@@ -537,22 +558,42 @@ REPLANNABLE_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED)
 
 
 class ReminderDelivery(models.Model):
-    """One planned reminder: a scheduled moment of an interview and its send time.
+    """One planned email: a reminder of a scheduled moment, or a user's follow-up digest.
 
-    The row is what makes reminders exact and exactly once: planning writes it
-    when a moment is scheduled or moved, the dispatch scan claims it through
-    the partial index on ``due_at`` once due, and the send task marks it sent
-    under a row lock, so a second worker or a second scan can never send it
-    again. ``due_at`` is the next time the scan acts on the row: the send time,
-    then the retry time after a failure, or the expiry of a claim.
+    The row is what makes these emails exact and exactly once: planning writes
+    it when a moment is scheduled or moved (or an application goes quiet),
+    the dispatch scan claims it through the partial index on ``due_at`` once
+    due, and the send task marks it sent under a row lock, so a second worker
+    or a second scan can never send it again. ``due_at`` is the next time the
+    scan acts on the row: the send time, then the retry time after a failure,
+    or the expiry of a claim.
+
+    A reminder names its interview and the moment. A digest names its user
+    and the user's local date it belongs to (one per day at most, by
+    constraint); its ``moment`` is the next day's digest time, past which it
+    is given up, as that day's digest lists the same applications.
     """
 
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=DeliveryKind.choices, default=DeliveryKind.REMINDER
+    )
     interview = models.ForeignKey(
         Interview,
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="reminder_deliveries",
         verbose_name=_("interview"),
     )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="interview_coordinator_digests",
+        verbose_name=_("user"),
+    )
+    digest_date = models.DateField(_("digest of"), null=True, blank=True)
     moment = models.DateTimeField(_("scheduled moment"))
     send_at = models.DateTimeField(_("planned send time"))
     due_at = models.DateTimeField(_("due at"))
@@ -574,6 +615,29 @@ class ReminderDelivery(models.Model):
             models.UniqueConstraint(
                 fields=["interview", "moment"], name="ic_delivery_one_per_moment"
             ),
+            # One digest per user and local day, whatever its send time.
+            models.UniqueConstraint(
+                fields=["user", "digest_date"],
+                condition=models.Q(kind=DeliveryKind.DIGEST),
+                name="ic_delivery_one_digest_per_day",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        kind=DeliveryKind.REMINDER,
+                        interview__isnull=False,
+                        user__isnull=True,
+                        digest_date__isnull=True,
+                    )
+                    | models.Q(
+                        kind=DeliveryKind.DIGEST,
+                        interview__isnull=True,
+                        user__isnull=False,
+                        digest_date__isnull=False,
+                    )
+                ),
+                name="ic_delivery_kind_fields",
+            ),
         ]
         indexes = [
             models.Index(
@@ -584,7 +648,39 @@ class ReminderDelivery(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.kind == str(DeliveryKind.DIGEST):
+            return f"digest {self.user_id} @ {self.digest_date} ({self.status})"
         return f"{self.interview_id} @ {self.moment:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class FollowUpNudge(models.Model):
+    """An application listed in a sent digest, for the quiet period that began at ``quiet_since``.
+
+    An application is nudged once per quiet period: its next event starts a
+    new period (a new ``quiet_since``), which may be nudged again. Written in
+    the transaction that marks the digest sent.
+    """
+
+    interview = models.ForeignKey(
+        Interview,
+        on_delete=models.CASCADE,
+        related_name="follow_up_nudges",
+        verbose_name=_("interview"),
+    )
+    quiet_since = models.DateTimeField(_("quiet since"))
+    created_at = models.DateTimeField(_("nudged at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follow-up nudge")
+        verbose_name_plural = _("follow-up nudges")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["interview", "quiet_since"], name="ic_nudge_once_per_quiet_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.interview_id} quiet since {self.quiet_since:%Y-%m-%d %H:%M}"
 
 
 class CalendarFeed(models.Model):

@@ -1,4 +1,4 @@
-"""Re-plan reminders when a moment or a preference changes; forget the dashboards of deleted users.
+"""Re-plan reminders and digests when data or preferences change; forget deleted users' dashboards.
 
 Planning runs in the writer's transaction (the API wraps its writes in
 ``transaction.atomic()``), so a write and its reminders commit or roll back
@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, post_init, post_save
 from django.dispatch import receiver
@@ -23,6 +24,7 @@ from interview_coordinator.calendar import note_deletion
 from interview_coordinator.history import deleted_on_its_own
 from interview_coordinator.models import DashboardSnapshot, Interview, InterviewRound, Profile
 from interview_coordinator.pipeline import keep_rounds_in_step
+from interview_coordinator.reminders.digests import plan_digest, wants_digests
 from interview_coordinator.reminders.planning import plan
 
 # Users whose planning waits for the end of a bulk write (None: plan at once).
@@ -47,13 +49,27 @@ def planning_deferred() -> Iterator[None]:
     finally:
         _deferred_plans.reset(token)
     for user_id in users:
-        plan(user_id)
+        plan_user_emails(user_id)
+
+
+def plan_user_emails(user_id: Any, interview_id: int | None = None) -> None:
+    """Re-plan the user's reminders (of one interview, or all) and their next digest.
+
+    The profile is locked and read once for both. A user without nudges has
+    no digest to re-plan when an application changes: the profile's own
+    change removed it.
+    """
+    with transaction.atomic(savepoint=False):
+        profile = Profile.objects.locked_for_user(user_id)
+        plan(user_id, interview_id=interview_id, profile=profile)
+        if wants_digests(profile):
+            plan_digest(user_id, profile=profile)
 
 
 def plan_or_defer(user_id: Any, interview_id: int) -> None:
     deferred = _deferred_plans.get()
     if deferred is None:
-        plan(user_id, interview_id=interview_id)
+        plan_user_emails(user_id, interview_id=interview_id)
     else:
         deferred.add(user_id)
 
@@ -119,16 +135,44 @@ def unplan_round(
     """
     if deleted_on_its_own(origin, InterviewRound):
         count_in_interviews(instance.interview_id)
-        plan(instance.interview.user_id, interview_id=instance.interview_id)
+        plan_user_emails(instance.interview.user_id, interview_id=instance.interview_id)
+
+
+# The digest preferences a profile instance was loaded or last saved with.
+LOADED_DIGEST = "_interview_coordinator_loaded_digest"
+
+
+def digest_preferences(profile: Profile) -> tuple[Any, ...]:
+    """What decides a user's digest: a change of any of these re-plans it."""
+    return (
+        wants_digests(profile),
+        profile.follow_up_after_days,
+        profile.reminder_time,
+        profile.timezone,
+    )
+
+
+@receiver(post_init, sender=Profile, dispatch_uid="interview_coordinator.profile_init")
+def remember_digest_preferences(sender: type[Profile], instance: Profile, **kwargs: Any) -> None:
+    setattr(instance, LOADED_DIGEST, digest_preferences(instance))
 
 
 @receiver(post_save, sender=Profile, dispatch_uid="interview_coordinator.plan_profile")
 def plan_profile(
     sender: type[Profile], instance: Profile, raw: bool = False, **kwargs: Any
 ) -> None:
+    """Re-plan the reminders, and the digest when one of its preferences changed.
+
+    A new profile has no digest to remove, and one with nudges off whose
+    preferences did not change has none either.
+    """
     if raw:
         return
     plan(instance.user_id, profile=instance)
+    current = digest_preferences(instance)
+    if getattr(instance, LOADED_DIGEST, None) != current:
+        plan_digest(instance.user_id, profile=instance)
+    setattr(instance, LOADED_DIGEST, current)
 
 
 # The account state a user instance was loaded or last saved with.
@@ -159,6 +203,7 @@ def plan_user(
     if raw or created or not changed:
         return
     plan(instance.pk)
+    plan_digest(instance.pk)
 
 
 @receiver(post_delete, sender=Interview, dispatch_uid="interview_coordinator.feed_interview")

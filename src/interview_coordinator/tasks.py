@@ -1,7 +1,8 @@
 """Celery tasks of the package, as ``shared_task`` so that the host's Celery app finds them.
 
 The host's beat runs ``dispatch_due_reminders`` every minute; it claims the
-due deliveries and queues one ``send_reminder`` per delivery. Tasks take
+due deliveries (reminders and follow-up digests alike) and queues one
+``send_reminder`` per delivery. Tasks take
 primary keys, never model instances.
 """
 

@@ -6,11 +6,11 @@ from typing import Any
 
 from django.db import transaction
 
-from interview_coordinator.models import CalendarFeed, Interview, Profile
+from interview_coordinator.models import CalendarFeed, Interview, Profile, ReminderDelivery
 
 
 def erase_user_data(user_id: Any) -> dict[str, int]:
-    """Delete the user's applications (with their rounds and reminders), profile and feed.
+    """Delete the user's applications (with rounds, reminders, nudges), digests, profile, feed.
 
     One transaction: all of it goes, or nothing. Answers the number of rows
     deleted per model label, as ``QuerySet.delete()`` counts them. The user
@@ -21,6 +21,7 @@ def erase_user_data(user_id: Any) -> dict[str, int]:
     with transaction.atomic():
         for queryset in (
             Interview.objects.filter(user_id=user_id),
+            ReminderDelivery.objects.filter(user_id=user_id),
             Profile.objects.filter(user_id=user_id),
             CalendarFeed.objects.filter(user_id=user_id),
         ):

@@ -12,11 +12,13 @@ import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils import timezone
 
 from interview_coordinator.models import (
     ApplicationEvent,
     CalendarFeed,
+    FollowUpNudge,
     Interview,
     InterviewRound,
     Profile,
@@ -55,7 +57,7 @@ def account(user: Any) -> dict[str, Any]:
 
 
 def user_export(user: Any) -> dict[str, Any]:
-    """The document: account, profile, applications, rounds, their events, reminders, feed."""
+    """The document: account, profile, applications, rounds, events, reminders, digests, nudges."""
     profile = Profile.objects.filter(user_id=user.pk).values().first()
     feed = CalendarFeed.objects.filter(user_id=user.pk).values("created_at").first()
     return {
@@ -71,7 +73,12 @@ def user_export(user: Any) -> dict[str, Any]:
             ApplicationEvent.objects.filter(user_id=user.pk).order_by("created_at", "pk").values()
         ),
         "reminder_deliveries": _rows(
-            ReminderDelivery.objects.filter(interview__user_id=user.pk).order_by("pk").values()
+            ReminderDelivery.objects.filter(Q(interview__user_id=user.pk) | Q(user_id=user.pk))
+            .order_by("pk")
+            .values()
+        ),
+        "follow_up_nudges": _rows(
+            FollowUpNudge.objects.filter(interview__user_id=user.pk).order_by("pk").values()
         ),
         "calendar_feed": {"enabled": feed is not None, "issued_at": _plain(feed["created_at"])}
         if feed

@@ -1,5 +1,9 @@
 """Claiming due deliveries and sending each exactly once, with no lock held while SMTP talks.
 
+Reminders and follow-up digests are rows of the same table and go through
+the same steps; a digest lists, when it is taken, the applications quiet
+right then, and records them as nudged when it is marked sent.
+
 Claiming runs ``SELECT … FOR UPDATE SKIP LOCKED`` on the partial index over
 ``due_at``, so two scans at once (two beats, or beat and the management
 command) split the due rows between them instead of both taking them, and a
@@ -27,6 +31,7 @@ one after; the backoff doubles up to ``REMINDER_RETRY_MAX_BACKOFF_SECONDS``.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,20 +46,26 @@ from django.utils import timezone
 from interview_coordinator.conf import app_settings
 from interview_coordinator.models import (
     DISPATCHABLE_STATUSES,
+    DeliveryKind,
     DeliveryStatus,
+    FollowUpNudge,
     InterviewRound,
     Profile,
     ReminderDelivery,
     RoundOutcome,
 )
+from interview_coordinator.reminders import digests
 from interview_coordinator.reminders.emails import (
+    QuietApplication,
     ReminderContent,
+    digest_email,
     longest_send,
     reminder_email,
     send,
     user_email,
 )
 from interview_coordinator.reminders.planning import Preferences, is_still_planned, plan
+from interview_coordinator.reminders.quiet import quiet_applications
 from interview_coordinator.reminders.smtp import AnswerLost
 
 logger = logging.getLogger(__name__)
@@ -128,6 +139,9 @@ class Attempt:
     moment: datetime.datetime
     claimed_at: datetime.datetime
     message: EmailMessage
+    # A digest's user, and the quiet periods it nudges (application id, start).
+    digest_user_id: object = None
+    nudges: tuple[tuple[int, datetime.datetime], ...] = ()
 
 
 def deliver(delivery_id: int) -> str:
@@ -151,10 +165,10 @@ def deliver(delivery_id: int) -> str:
     except Exception as exc:
         # A malformed address, say: retrying cannot help, and leaving the row
         # in flight would retry it forever.
-        logger.exception("Reminder delivery %s cannot be sent", delivery_id)
+        logger.exception("Delivery %s cannot be sent", delivery_id)
         return _record_failure(started, f"{exc.__class__.__name__}: {exc}", final=True)
     _record_sent(started)
-    logger.info("Reminder delivery %s sent", delivery_id)
+    logger.info("Delivery %s sent", delivery_id)
     return "sent"
 
 
@@ -169,25 +183,78 @@ def _start(delivery_id: int) -> Attempt | str:
         )
         if delivery is None:
             return "skipped"
-        now = timezone.now()
-        if delivery.moment <= now:
-            _give_up(delivery, "The moment passed before the reminder could be sent.")
-            return "failed"
-        user = get_user_model()._default_manager.get(pk=delivery.interview.user_id)
-        profile = Profile.objects.for_user(user)
-        stale = not is_still_planned(delivery, user.pk, profile)
-        if stale:
-            delivery.delete()
+        if delivery.kind == DeliveryKind.DIGEST:
+            started = _start_digest(delivery, timezone.now())
         else:
-            return _take(delivery, user, profile, now)
-    # Planned again once the lock is released: what replaces the stale row (a
-    # moved moment, new preferences) is due now rather than at the next write.
-    plan(user.pk, interview_id=delivery.interview_id)
-    return "cancelled"
+            started = _start_reminder(delivery, timezone.now())
+    if started == "cancelled" and delivery.interview_id is not None:
+        # Planned again once the lock is released: what replaces the stale row (a
+        # moved moment, new preferences) is due now rather than at the next write.
+        plan(delivery.interview.user_id, interview_id=delivery.interview_id)
+    elif isinstance(started, str) and delivery.kind == DeliveryKind.DIGEST:
+        # The user's next digest, planned once the lock is released.
+        digests.plan_digest(delivery.user_id)
+    return started
+
+
+def _start_reminder(delivery: ReminderDelivery, now: datetime.datetime) -> Attempt | str:
+    if delivery.moment <= now:
+        _give_up(delivery, "The moment passed before the reminder could be sent.")
+        return "failed"
+    assert delivery.interview is not None, "a reminder names its interview"
+    user = get_user_model()._default_manager.get(pk=delivery.interview.user_id)
+    profile = Profile.objects.for_user(user)
+    if not is_still_planned(delivery, user.pk, profile):
+        delivery.delete()
+        return "cancelled"
+    return _take(delivery, user, now, functools.partial(_build, delivery, profile))
+
+
+def _start_digest(delivery: ReminderDelivery, now: datetime.datetime) -> Attempt | str:
+    """Take a digest: still planned, and listing the applications quiet right now."""
+    if delivery.moment <= now:
+        _give_up(delivery, "The next day's digest came before this one could be sent.")
+        return "failed"
+    user = get_user_model()._default_manager.get(pk=delivery.user_id)
+    profile = Profile.objects.for_user(user)
+    if not digests.is_still_planned(delivery, user, profile, now):
+        delivery.delete()
+        return "cancelled"
+    zone = ZoneInfo(Preferences.of(profile).timezone)
+    rows = quiet_applications(user.pk, int(profile.follow_up_after_days or 0), now)
+    if not rows:
+        delivery.delete()
+        return "cancelled"
+    applications = [
+        QuietApplication(
+            company_name=row["company_name"],
+            position=row["position"],
+            quiet_since=row["quiet_since"].astimezone(zone),
+            days_quiet=(now - row["quiet_since"]).days,
+            last_event=row["last_event"],
+        )
+        for row in rows
+    ]
+
+    def build(username: str, recipient: str) -> EmailMessage:
+        return digest_email(applications, zone, recipient, username, delivery.pk)
+
+    return _take(
+        delivery,
+        user,
+        now,
+        build,
+        digest_user_id=user.pk,
+        nudges=tuple((row["pk"], row["quiet_since"]) for row in rows),
+    )
 
 
 def _take(
-    delivery: ReminderDelivery, user: Any, profile: Profile, now: datetime.datetime
+    delivery: ReminderDelivery,
+    user: Any,
+    now: datetime.datetime,
+    build: Callable[[str, str], EmailMessage],
+    **attempt: Any,
 ) -> Attempt | str:
     """Build the email and mark the delivery sending (the caller holds its lock)."""
     recipient = user_email(user)
@@ -195,10 +262,10 @@ def _take(
         _give_up(delivery, "The user has no email address.")
         return "failed"
     try:
-        message = _build(delivery, user.get_username(), profile, recipient)
+        message = build(user.get_username(), recipient)
     except Exception as exc:
         # A broken template override: retrying cannot help.
-        logger.exception("Reminder delivery %s cannot be built", delivery.pk)
+        logger.exception("Delivery %s cannot be built", delivery.pk)
         _give_up(delivery, f"{exc.__class__.__name__}: {exc}")
         return "failed"
     delivery.attempts += 1
@@ -214,12 +281,14 @@ def _take(
         moment=delivery.moment,
         claimed_at=delivery.claimed_at or now,
         message=message,
+        **attempt,
     )
 
 
 def _build(
-    delivery: ReminderDelivery, username: str, profile: Profile, recipient: str
+    delivery: ReminderDelivery, profile: Profile, username: str, recipient: str
 ) -> EmailMessage:
+    assert delivery.interview is not None, "a reminder names its interview"
     content = ReminderContent(
         interview=delivery.interview,
         round=InterviewRound.objects.filter(
@@ -240,7 +309,7 @@ def _give_up(delivery: ReminderDelivery, error: str) -> None:
     delivery.last_error = error[:ERROR_MAX_LENGTH]
     delivery.save(update_fields=["status", "last_error"])
     logger.error(
-        "Reminder delivery %s given up after %s attempts: %s",
+        "Delivery %s given up after %s attempts: %s",
         delivery.pk,
         delivery.attempts,
         delivery.last_error,
@@ -251,11 +320,26 @@ def _record_sent(attempt: Attempt) -> None:
     """Mark the delivery sent, whatever happened to it meanwhile (unless it is gone).
 
     The email went out: if the row was claimed again (its task was thought
-    dead), the task of that claim finds it sent and does nothing.
+    dead), the task of that claim finds it sent and does nothing. A digest
+    records, in the same transaction, the quiet periods it nudged; then the
+    user's next digest is planned.
     """
-    ReminderDelivery.objects.filter(pk=attempt.delivery_id).exclude(
-        status=DeliveryStatus.SENT
-    ).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
+    with transaction.atomic():
+        marked = (
+            ReminderDelivery.objects.filter(pk=attempt.delivery_id)
+            .exclude(status=DeliveryStatus.SENT)
+            .update(status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
+        )
+        if marked and attempt.nudges:
+            FollowUpNudge.objects.bulk_create(
+                [
+                    FollowUpNudge(interview_id=interview_id, quiet_since=quiet_since)
+                    for interview_id, quiet_since in attempt.nudges
+                ],
+                ignore_conflicts=True,
+            )
+    if attempt.digest_user_id is not None:
+        digests.plan_digest(attempt.digest_user_id)
 
 
 def _record_failure(attempt: Attempt, error: str, *, final: bool = False) -> str:
@@ -278,13 +362,18 @@ def _record_failure(attempt: Attempt, error: str, *, final: bool = False) -> str
             return "skipped"
         if give_up:
             _give_up(delivery, error)
-            return "failed"
-        delivery.status = str(DeliveryStatus.PENDING)
-        delivery.due_at = retry_at
-        delivery.last_error = error
-        delivery.save(update_fields=["status", "due_at", "last_error"])
+        else:
+            delivery.status = str(DeliveryStatus.PENDING)
+            delivery.due_at = retry_at
+            delivery.last_error = error
+            delivery.save(update_fields=["status", "due_at", "last_error"])
+    if give_up:
+        if attempt.digest_user_id is not None:
+            # Given up: the applications it listed go into the next day's digest.
+            digests.plan_digest(attempt.digest_user_id)
+        return "failed"
     logger.warning(
-        "Reminder delivery %s attempt %s failed, retrying at %s: %s",
+        "Delivery %s attempt %s failed, retrying at %s: %s",
         attempt.delivery_id,
         attempt.number,
         retry_at.isoformat(),

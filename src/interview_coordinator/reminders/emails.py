@@ -1,4 +1,4 @@
-"""The reminder and test emails: plain text, HTML, and the moment as an ``.ics`` file.
+"""The reminder, digest and test emails: plain text, HTML, and a reminder's ``.ics`` file.
 
 Templates live under ``templates/interview_coordinator/emails/`` so a host
 can override them; times are shown in the user's own timezone.
@@ -150,13 +150,13 @@ class Email(EmailMultiAlternatives):
         return message
 
 
-def message_id(delivery_id: int) -> str:
+def message_id(delivery_id: int, kind: str = "reminder") -> str:
     """The Message-ID of a delivery: the same on every attempt, from every worker.
 
     A retry after an attempt whose answer was lost carries the same id, so
     mail systems that drop duplicate Message-IDs deliver it once.
     """
-    return f"<reminder-{delivery_id}@{id_domain()}>"
+    return f"<{kind}-{delivery_id}@{id_domain()}>"
 
 
 def reminder_email(
@@ -178,6 +178,44 @@ def reminder_email(
     )
     message.attach_alternative(html, "text/html")
     message.attach(ICS_FILENAME, calendar_file(content), ICS_MIMETYPE)
+    return message
+
+
+@dataclass(frozen=True)
+class QuietApplication:
+    """One line of a digest: an open application without news, and since when."""
+
+    company_name: str
+    position: str
+    quiet_since: datetime.datetime
+    days_quiet: int
+    last_event: str
+
+
+def digest_email(
+    applications: list[QuietApplication],
+    zone: ZoneInfo,
+    recipient: str,
+    username: str,
+    delivery_id: int,
+) -> EmailMultiAlternatives:
+    """The follow-up digest: the user's quiet applications, in one email."""
+    context = {
+        "username": username,
+        "applications": applications,
+        "count": len(applications),
+        "timezone": str(zone),
+    }
+    with timezone.override(zone):
+        subject, text, html = _render("follow_up_digest", context)
+    message = Email(
+        subject,
+        text,
+        sender(),
+        [recipient],
+        headers={"Message-ID": message_id(delivery_id, "digest")},
+    )
+    message.attach_alternative(html, "text/html")
     return message
 
 

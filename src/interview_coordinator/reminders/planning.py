@@ -215,5 +215,7 @@ def _reconcile(scope: Q, wanted: dict[Moment, datetime.datetime]) -> None:
 
 def is_still_planned(delivery: ReminderDelivery, user_id: object, profile: Profile) -> bool:
     """Whether the delivery is still what planning would ask for, right now."""
+    if delivery.interview_id is None:
+        return False
     wanted = desired_sends(user_id, delivery.interview_id, Preferences.of(profile))
     return wanted.get((delivery.interview_id, delivery.moment)) == delivery.send_at

@@ -1,8 +1,9 @@
-"""The profile settings: reminder preferences and timezone, with the user's name and email.
+"""The profile settings: reminder and nudge preferences, timezone, the user's name and email.
 
 ``reminder_time`` accepts "HH:MM" and "HH:MM:SS" (the original front end
 sends both) and answers "HH:MM"; ``timezone`` must be an IANA name known to
-this system's zoneinfo database.
+this system's zoneinfo database; ``follow_up_after_days`` is 3 to 60, or null
+for no nudges.
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ class ProfileSerializer(serializers.ModelSerializer[Profile]):
             "reminder_days_before",
             "reminder_time",
             "timezone",
+            "follow_up_after_days",
+            "follow_up_digest_enabled",
         ]
 
     def update(self, instance: Profile, validated_data: dict[str, Any]) -> Profile:
