@@ -48,27 +48,30 @@ def _labels(choices: type[models.TextChoices]) -> dict[str, str]:
     return {str(value): str(label) for value, label in choices.choices}
 
 
-def shown_value(kind: str, value: str | None, zone: ZoneInfo) -> str | None:
+def shown_value(labels: Mapping[str, str] | None, value: str | None, zone: ZoneInfo) -> str | None:
     """A stored value as the user reads it: a choice's label, or a datetime in their zone."""
     if value is None:
         return None
-    choices = CHOICE_LABELS.get(kind)
-    if choices is not None:
-        return _labels(choices).get(value, value)
+    if labels is not None:
+        return labels.get(value, value)
     text = localize(datetime.datetime.fromisoformat(value), zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def entries(rows: Iterable[Mapping[str, Any]], zone: ZoneInfo) -> list[dict[str, Any]]:
-    """The events' rows (``COLUMNS``) with what the user reads of them."""
+    """The events' rows (``COLUMNS``) with what the user reads of them.
+
+    The labels are translated once per page, not once per value.
+    """
     kinds, sources = _labels(EventKind), _labels(EventSource)
     stages, round_stages = _labels(InterviewStage), _labels(RoundStage)
+    values = {kind: _labels(choices) for kind, choices in CHOICE_LABELS.items()}
     return [
         {
             **row,
             "kind_display": kinds.get(row["kind"], row["kind"]),
-            "old_display": shown_value(row["kind"], row["old_value"], zone),
-            "new_display": shown_value(row["kind"], row["new_value"], zone),
+            "old_display": shown_value(values.get(row["kind"]), row["old_value"], zone),
+            "new_display": shown_value(values.get(row["kind"]), row["new_value"], zone),
             "stage_display": stages.get(row["stage"], row["stage"]),
             "round_stage_display": round_stages.get(row["round_stage"] or "", None),
             "source_display": sources.get(row["source"], row["source"]),
