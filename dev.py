@@ -11,6 +11,9 @@
     python3 dev.py release-check
                             build the sdist and the wheel into dist/, twine check them,
                             test what they hold and embed that wheel in a new project
+    python3 dev.py matrix   the suite on every supported Python x Django pair (pyenv's
+                            interpreters; --only py313-django61,... ; arguments after
+                            -- go to pytest)
 
 Each creates (or reuses) the virtualenv in .venv, installs what it needs into
 it, and is safe to run again. Only the standard library is used here, so it
@@ -20,9 +23,12 @@ runs with any Python >= 3.10 before anything is installed.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import contextlib
+import glob
 import hashlib
 import os
+import queue
 import shutil
 import signal
 import socket
@@ -30,6 +36,7 @@ import subprocess
 import sys
 import time
 import venv
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -172,6 +179,220 @@ def release_check(args: list[str]) -> None:
     run(PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests, *args, env=env)
 
 
+# Every supported (Python, Django) pair: Django 6.0 and 6.1 need Python 3.12+.
+# The oldest and the newest run the whole suite; the others skip the slow
+# end-to-end tests, which exercise the same code through real servers.
+MATRIX = [
+    ("3.10", "5.2"),
+    ("3.11", "5.2"),
+    ("3.12", "5.2"),
+    ("3.13", "5.2"),
+    ("3.12", "6.0"),
+    ("3.13", "6.0"),
+    ("3.12", "6.1"),
+    ("3.13", "6.1"),
+]
+MATRIX_VENVS = ROOT / ".venvs"
+# Two pairs at a time: this machine (and CI's) has two cores.
+MATRIX_JOBS = 2
+QUICK = "not slow and not embedding"
+
+
+@dataclass(frozen=True)
+class Pair:
+    python: str
+    django: str
+    whole: bool
+
+    @property
+    def name(self) -> str:
+        return f"py{self.python.replace('.', '')}-django{self.django.replace('.', '')}"
+
+    @property
+    def venv(self) -> Path:
+        return MATRIX_VENVS / self.name
+
+    @property
+    def requirement(self) -> str:
+        major, minor = self.django.split(".")
+        return f"Django>={self.django},<{major}.{int(minor) + 1}"
+
+
+def version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
+def matrix_pairs(only: str) -> list[Pair]:
+    def age(pair: tuple[str, str]) -> tuple[tuple[int, ...], ...]:
+        return version(pair[1]), version(pair[0])
+
+    ends = (min(MATRIX, key=age), max(MATRIX, key=age))
+    pairs = [Pair(python, django, (python, django) in ends) for python, django in MATRIX]
+    if not only:
+        return pairs
+    wanted = set(only.split(","))
+    unknown = wanted - {pair.name for pair in pairs}
+    if unknown:
+        sys.exit(f"Unknown pairs {', '.join(sorted(unknown))}; known: "
+                 + ", ".join(pair.name for pair in pairs))  # fmt: skip
+    return [pair for pair in pairs if pair.name in wanted]
+
+
+def find_python(wanted: str) -> Path:
+    """The newest installed release of Python ``wanted``: pyenv's, else one on PATH.
+
+    A missing interpreter stops the run: a pair that cannot run must fail CI,
+    not be skipped.
+    """
+    releases: dict[tuple[int, ...], Path] = {}
+    pyenv = shutil.which("pyenv")
+    if pyenv:
+        root = subprocess.run([pyenv, "root"], capture_output=True, text=True, check=True)
+        for path in glob.glob(f"{root.stdout.strip()}/versions/{wanted}.*/bin/python"):
+            release = Path(path).parent.parent.name
+            if release.replace(".", "").isdigit():  # not 3.13.0t or 3.12-dev
+                releases[version(release)] = Path(path)
+    candidates = [releases[key] for key in sorted(releases, reverse=True)]
+    on_path = shutil.which(f"python{wanted}")
+    if on_path:
+        candidates.append(Path(on_path))
+    for candidate in candidates:
+        probe = subprocess.run(
+            [str(candidate), "-c", "import sys, venv; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if probe.returncode == 0 and probe.stdout.strip() == wanted:
+            return candidate
+    sys.exit(f"No Python {wanted} found (pyenv's versions/{wanted}.*, or python{wanted} "
+             f"on PATH): install it, e.g. `pyenv install {wanted}`.")  # fmt: skip
+
+
+def ensure_pair_venv(pair: Pair, interpreter: Path, log: Path) -> Path:
+    """The pair's own virtualenv with the package, the test group and its Django."""
+    python = pair.venv / "bin" / "python"
+    digest = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes()
+        + pair.requirement.encode()
+        + str(interpreter).encode()
+    ).hexdigest()
+    stamp = pair.venv / ".installed-test"
+    if python.exists() and stamp.exists() and stamp.read_text() == digest:
+        return python
+    with log.open("a") as out:
+        steps = []
+        if not python.exists() or python.resolve() != interpreter.resolve():
+            steps.append([str(interpreter), "-m", "venv", "--clear", str(pair.venv)])
+        steps += [
+            [str(python), "-m", "pip", "install", "--quiet", "--upgrade", PIP_MINIMUM],
+            [str(python), "-m", "pip", "install", "--quiet", "-e", ".", "--group", "test",
+             pair.requirement],
+        ]  # fmt: skip
+        for step in steps:
+            out.write("+ " + " ".join(step) + "\n")
+            out.flush()
+            subprocess.run(step, check=True, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    stamp.write_text(digest)
+    return python
+
+
+@dataclass(frozen=True)
+class Outcome:
+    pair: Pair
+    ok: bool
+    seconds: float
+    summary: str
+    log: Path
+
+
+def run_pair(pair: Pair, interpreter: Path, slot: int, pytest_args: list[str]) -> Outcome:
+    """Install and test one pair, with its own venv, database and Redis databases."""
+    start = time.monotonic()
+    log = MATRIX_VENVS / f"{pair.name}.log"
+    log.parent.mkdir(exist_ok=True)
+    log.write_text("")
+    base_db = os.environ.get("DB_NAME") or "interview_coordinator"
+    # One Redis database per slot, from REDIS_CACHE_DB on, so that two pairs never share one.
+    redis_db = int(os.environ.get("REDIS_CACHE_DB", "1")) + slot
+    env = dict(os.environ, DB_NAME=f"{base_db}_{pair.name.replace('-', '_')}",
+               REDIS_CACHE_DB=str(redis_db))  # fmt: skip
+    env.pop("VIRTUAL_ENV", None)
+    try:
+        python = ensure_pair_venv(pair, interpreter, log)
+    except subprocess.CalledProcessError:
+        return Outcome(pair, False, time.monotonic() - start, "installation failed", log)
+    marks = [] if pair.whole else ["-m", QUICK]
+    command = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *marks, *pytest_args]
+    with log.open("a") as out:
+        out.write("+ " + " ".join(command) + "\n")
+        out.flush()
+        result = subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                check=False)  # fmt: skip
+    lines = [line for line in log.read_text().splitlines() if line.strip()]
+    summary = lines[-1].strip("= ") if lines else "no output"
+    return Outcome(pair, result.returncode == 0, time.monotonic() - start, summary, log)
+
+
+def venv_pair() -> str:
+    """The name of the pair .venv holds, e.g. py311-django52."""
+    probe = "import sys, django; print('%d%d' % sys.version_info[:2], '%d%d' % django.VERSION[:2])"
+    result = subprocess.run([PYTHON, "-c", probe], capture_output=True, text=True, check=True)
+    python, django = result.stdout.split()
+    return f"py{python}-django{django}"
+
+
+def matrix(args: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python3 dev.py matrix", description=__doc__)
+    parser.add_argument("--only", default="", help="comma-separated pairs, e.g. py313-django61")
+    parser.add_argument("--jobs", type=int, default=MATRIX_JOBS, help="pairs at a time (2)")
+    parser.add_argument(
+        "--after-test",
+        action="store_true",
+        help="`dev.py test` has just passed: the pair .venv holds, whose whole suite it ran, "
+        "is not run again",
+    )
+    options, pytest_args = parser.parse_known_args(args)
+    pytest_args = [arg for arg in pytest_args if arg != "--"]
+    require_redis()
+    pairs = matrix_pairs(options.only)
+    if options.after_test:
+        done = venv_pair()
+        print(f"matrix: {done} ran the whole suite in .venv (dev.py test)", flush=True)
+        pairs = [pair for pair in pairs if pair.name != done]
+    interpreters = {pair.python: find_python(pair.python) for pair in pairs}
+    # The whole-suite pairs first, so that the short ones fill in beside them.
+    pairs.sort(key=lambda pair: not pair.whole)
+    start = time.monotonic()
+    free_slots = queue.SimpleQueue[int]()
+    for slot in range(options.jobs):
+        free_slots.put(slot)
+
+    def job(pair: Pair) -> Outcome:
+        slot = free_slots.get()
+        try:
+            scope = "whole suite" if pair.whole else QUICK
+            print(f"matrix: {pair.name} ({scope}) started", flush=True)
+            return run_pair(pair, interpreters[pair.python], slot, pytest_args)
+        finally:
+            free_slots.put(slot)
+
+    outcomes: list[Outcome] = []
+    with concurrent.futures.ThreadPoolExecutor(options.jobs) as pool:
+        for future in concurrent.futures.as_completed([pool.submit(job, p) for p in pairs]):
+            outcome = future.result()
+            state = "ok" if outcome.ok else "FAILED"
+            print(f"matrix: {outcome.pair.name} {state} in {outcome.seconds:.0f} s: "
+                  f"{outcome.summary}", flush=True)  # fmt: skip
+            outcomes.append(outcome)
+    failed = [outcome for outcome in outcomes if not outcome.ok]
+    for outcome in failed:
+        print(f"\n----- {outcome.pair.name}: last lines of {outcome.log} -----", flush=True)
+        print("\n".join(outcome.log.read_text().splitlines()[-60:]), flush=True)
+    print(f"matrix: {len(outcomes) - len(failed)} pairs passed, {len(failed)} failed "
+          f"in {time.monotonic() - start:.0f} s", flush=True)  # fmt: skip
+    if failed:
+        sys.exit(1)
+
+
 def demo_options(args: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python3 dev.py demo",
@@ -231,6 +452,7 @@ COMMANDS = {
     "test": test,
     "check": check,
     "docs": docs,
+    "matrix": matrix,
     "release-check": release_check,
 }
 
