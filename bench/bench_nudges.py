@@ -51,6 +51,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from seeding import insert_select  # noqa: E402
 
+from interview_coordinator.mailers import mail_settings  # noqa: E402
 from interview_coordinator.models import (  # noqa: E402
     ApplicationEvent,
     FollowUpNudge,
@@ -245,7 +246,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--keep-database", action="store_true")
     args = parser.parse_args()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    for name, value in mail_settings("django.core.mail.backends.locmem.EmailBackend").items():
+        setattr(settings, name, value)
     settings.DEBUG = False
 
     print(f"load average before: {os.getloadavg()}")
