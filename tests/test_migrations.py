@@ -130,3 +130,65 @@ def test_the_timeline_migration_gives_existing_rows_their_first_events():
         assert DashboardSnapshot.objects.get(user_id=member.pk).body is None
     finally:
         MigrationExecutor(connection).migrate(leaves)
+
+
+def _migration_named(loader, suffix):
+    """The package's migration whose name ends with ``suffix``, and the one it follows."""
+    (key,) = [
+        key
+        for key in loader.disk_migrations
+        if key[0] == "interview_coordinator" and key[1].endswith(suffix)
+    ]
+    (previous,) = [
+        parent
+        for parent in loader.graph.node_map[key].parents
+        if parent.key[0] == "interview_coordinator"
+    ]
+    return key, previous.key
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_round_owner_migration_on_a_database_with_data():
+    """Existing rounds get their interview's owner; from then on the database keeps it so."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from interview_coordinator.models import Interview, InterviewRound
+
+    executor = MigrationExecutor(connection)
+    target, previous = _migration_named(executor.loader, "_round_owner")
+    leaves = executor.loader.graph.leaf_nodes()
+    executor.migrate([previous])
+    try:
+        old = executor.loader.project_state([previous]).apps
+        members = old.get_model("testapp", "Member").objects
+        alice, bob = members.create(username="alice"), members.create(username="bob")
+        interviews = old.get_model("interview_coordinator", "Interview").objects
+        rounds = old.get_model("interview_coordinator", "InterviewRound").objects
+        seeded = {}
+        for owner in (alice, bob, alice):
+            interview = interviews.create(user_id=owner.pk, company_name="Acme", position="Dev")
+            for stage in ("screening", "technical"):
+                seeded[rounds.create(interview=interview, stage=stage).pk] = owner.pk
+
+        executor = MigrationExecutor(connection)
+        executor.migrate([target])
+
+        assert dict(InterviewRound.objects.values_list("pk", "user_id")) == seeded
+        # Ways of writing that bypass the model: the database fills the owner in.
+        moved = InterviewRound.objects.filter(user_id=bob.pk).first()
+        alices = Interview.objects.filter(user_id=alice.pk).first()
+        InterviewRound.objects.filter(pk=moved.pk).update(interview=alices)
+        assert InterviewRound.objects.get(pk=moved.pk).user_id == alice.pk
+        Interview.objects.filter(pk=alices.pk).update(user=bob)
+        assert set(
+            InterviewRound.objects.filter(interview=alices).values_list("user", flat=True)
+        ) == {bob.pk}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE interview_coordinator_interviewround SET user_id = %s WHERE id = %s",
+                [alice.pk, moved.pk],
+            )
+        assert InterviewRound.objects.get(pk=moved.pk).user_id == bob.pk
+    finally:
+        MigrationExecutor(connection).migrate(leaves)

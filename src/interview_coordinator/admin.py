@@ -224,7 +224,7 @@ class InterviewRoundAdmin(RecordedAsAdmin, RoundAdminBase):
     search_fields = (
         "interview__company_name",
         "interview__position",
-        *user_search_fields("interview__user__"),
+        *user_search_fields("user__"),
     )
     raw_id_fields = ("interview",)
     list_select_related = ("interview",)

@@ -209,7 +209,7 @@ def user_moments(user_id: Any, now: datetime.datetime) -> list[Moment]:
         .order_by("pk")
     )
     rounds = (
-        InterviewRound.objects.filter(interview__user_id=user_id, scheduled_date__gte=since)
+        InterviewRound.objects.filter(user_id=user_id, scheduled_date__gte=since)
         .filter(~Q(outcome=RoundOutcome.CANCELLED) | Q(updated_at__gte=cancelled_since))
         .select_related("interview")
         .order_by("pk")
@@ -340,7 +340,7 @@ def feed_with_changes(token_hash: str, now: datetime.datetime) -> CalendarFeed |
     past_days = datetime.timedelta(days=int(app_settings.CALENDAR_PAST_DAYS))
     cancelled_days = datetime.timedelta(days=int(app_settings.CALENDAR_CANCELLED_DAYS))
     interviews = Interview.objects.filter(user_id=OuterRef("user_id"))
-    rounds = InterviewRound.objects.filter(interview__user_id=OuterRef("user_id"))
+    rounds = InterviewRound.objects.filter(user_id=OuterRef("user_id"))
     closed = Q(status=InterviewStatus.CANCELLED) | Q(application_status__in=CLOSED_STATUSES)
     expired = Q(updated_at__lt=now - cancelled_days)
     since = now - past_days

@@ -232,11 +232,56 @@ ROUND_OWN_FIELDS = frozenset(
 )
 
 
+def owners_of_interviews(interview_ids: set[int]) -> dict[int, Any]:
+    """The owner of each interview, in one query."""
+    return dict(Interview.objects.filter(pk__in=interview_ids).values_list("pk", "user_id"))
+
+
+def interview_owner(round_: InterviewRound) -> Any:
+    """The owner of the round's interview: the interview read with the round, or one query."""
+    if InterviewRound.interview.is_cached(round_) and round_.interview.pk == round_.interview_id:
+        return round_.interview.user_id
+    return owners_of_interviews({round_.interview_id}).get(round_.interview_id)
+
+
+class InterviewRoundQuerySet(models.QuerySet["InterviewRound"]):
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[InterviewRound]:
+        """Rounds inserted in bulk carry their interview's owner too (one query for all)."""
+        rounds = list(objs)
+        unread = {
+            round_.interview_id
+            for round_ in rounds
+            if not InterviewRound.interview.is_cached(round_)
+            or round_.interview.pk != round_.interview_id
+        }
+        owners = owners_of_interviews(unread) if unread else {}
+        for round_ in rounds:
+            round_.user_id = (
+                owners[round_.interview_id]
+                if round_.interview_id in unread
+                else round_.interview.user_id
+            )
+        return super().bulk_create(rounds, *args, **kwargs)
+
+
 class InterviewRound(models.Model):
     """One round of an application's interview process; the rounds are its history."""
 
     interview = models.ForeignKey(
         Interview, on_delete=models.CASCADE, related_name="rounds", verbose_name=_("interview")
+    )
+    # The interview's owner, copied so that reading a user's rounds needs no
+    # join through the interviews. Kept equal in the same transaction: by
+    # ``save`` and ``bulk_create`` here, and on PostgreSQL and SQLite by
+    # triggers (see the migration adding it) for every other way of writing,
+    # an interview changing hands included.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        db_index=False,
+        editable=False,
+        related_name="interview_coordinator_rounds",
+        verbose_name=_("user"),
     )
     stage = models.CharField(_("stage"), max_length=20, choices=RoundStage.choices)
     scheduled_date = models.DateTimeField(_("scheduled date"), null=True, blank=True)
@@ -271,12 +316,16 @@ class InterviewRound(models.Model):
     # The interview the round had when it was read from the database.
     loaded_interview_id: int | None = None
 
+    objects = InterviewRoundQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("interview round")
         verbose_name_plural = _("interview rounds")
-        # The rounds of an interview by date (detail, rounds list, upcoming) and
-        # by stage (the pending round recorded when the stage advances).
+        # A user's rounds by date (rounds list, dashboard, reminder planning,
+        # calendar feed), an interview's by date (detail) and by stage (the
+        # pending round recorded when the stage advances).
         indexes = [
+            models.Index(fields=["user", "scheduled_date", "id"], name="ic_round_user_date"),
             models.Index(fields=["interview", "scheduled_date"], name="ic_round_interview_date"),
             models.Index(fields=["interview", "stage"], name="ic_round_interview_stage"),
         ]
@@ -285,13 +334,17 @@ class InterviewRound(models.Model):
         return f"{self.interview} — {self.get_stage_display()}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """Store clean notes whatever the entry path (API, admin, shell).
+        """Store clean notes and the interview's owner whatever the entry path (API, admin, shell).
 
         A stored round saved with any of its own fields is the user's from
         then on: it stops following its interview's date.
         """
         self.notes = clean_html_once(self.notes or "")
         update_fields = kwargs.get("update_fields")
+        if self.owner_may_change(update_fields):
+            self.user_id = interview_owner(self)
+            if update_fields is not None:
+                update_fields = kwargs["update_fields"] = {*update_fields, "user"}
         edited = update_fields is None or bool(set(update_fields) & ROUND_OWN_FIELDS)
         if self.follows_interview and not self._state.adding and edited:
             self.follows_interview = False
@@ -303,6 +356,18 @@ class InterviewRound(models.Model):
             using=kwargs.get("using") or router.db_for_write(type(self)), savepoint=False
         ):
             super().save(*args, **kwargs)
+
+    def owner_may_change(self, update_fields: Any) -> bool:
+        """Whether this save may write another owner than the stored one.
+
+        A round read from the database and still on its interview keeps the
+        owner it was read with, without a query: the triggers changed it in
+        the database if the interview changed hands since.
+        """
+        if update_fields is not None and not {"interview", "interview_id"} & set(update_fields):
+            return False
+        moved = self.interview_id != self.loaded_interview_id
+        return self._state.adding or moved or self.user_id is None
 
     def clean(self) -> None:
         """The admin's forms refuse what the API refuses: a completion before the schedule."""

@@ -114,7 +114,7 @@ def _tables(user: Any, clock: Clock) -> list[tuple[QuerySet[Any], dict[str, Any]
     return [
         (Interview.objects.filter(user=user), INTERVIEW_COLUMNS, _interview_parts(clock)),
         (
-            InterviewRound.objects.filter(interview__user=user).filter(conditions.round_moment()),
+            InterviewRound.objects.filter(user=user).filter(conditions.round_moment()),
             ROUND_COLUMNS,
             _round_parts(clock),
         ),

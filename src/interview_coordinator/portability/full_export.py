@@ -26,6 +26,10 @@ from interview_coordinator.models import (
 )
 
 FORMAT_VERSION = 1
+# A round's columns but its owner's: the copy of its interview's is no data of its own.
+ROUND_COLUMNS = tuple(
+    field.attname for field in InterviewRound._meta.concrete_fields if field.name != "user"
+)
 
 
 def _plain(value: Any) -> Any:
@@ -67,7 +71,7 @@ def user_export(user: Any) -> dict[str, Any]:
         "profile": _rows([profile])[0] if profile else None,
         "interviews": _rows(Interview.objects.filter(user_id=user.pk).order_by("pk").values()),
         "rounds": _rows(
-            InterviewRound.objects.filter(interview__user_id=user.pk).order_by("pk").values()
+            InterviewRound.objects.filter(user_id=user.pk).order_by("pk").values(*ROUND_COLUMNS)
         ),
         "events": _rows(
             ApplicationEvent.objects.filter(user_id=user.pk).order_by("created_at", "pk").values()

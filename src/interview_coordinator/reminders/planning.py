@@ -138,7 +138,7 @@ def _moments_query(interview_filter: Q, round_filter: Q, now: datetime.datetime)
     )
     rounds = InterviewRound.objects.filter(
         round_filter,
-        active_user("interview__user__"),
+        active_user("user__"),
         outcome=RoundOutcome.PENDING,
         scheduled_date__gt=now,
         scheduled_date__lte=LATEST,
@@ -152,7 +152,7 @@ def desired_sends(
     """What the delivery table should hold for one interview, or for all of a user's."""
     now = timezone.now()
     if interview_id is None:
-        moments = _moments_query(Q(user_id=user_id), Q(interview__user_id=user_id), now)
+        moments = _moments_query(Q(user_id=user_id), Q(user_id=user_id), now)
     else:
         moments = _moments_query(Q(pk=interview_id), Q(interview_id=interview_id), now)
     return planned_sends(moments, preferences)

@@ -190,7 +190,7 @@ class InterviewRoundViewSet(OwnedRowsViewSet[InterviewRound]):
     filterset_class = InterviewRoundFilter
 
     def get_queryset(self) -> QuerySet[InterviewRound]:
-        own = InterviewRound.objects.filter(interview__user_id=self.request.user.pk)
+        own = InterviewRound.objects.filter(user_id=self.request.user.pk)
         return self.owned(own.order_by(*ROUND_ORDER))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
