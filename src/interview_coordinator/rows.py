@@ -239,15 +239,18 @@ DETAIL_DATETIMES = INTERVIEW_DATETIMES | {f"rounds__{column}" for column in ROUN
 DETAIL_ORDER = (F("rounds__scheduled_date").asc(nulls_last=True), "rounds__id")
 
 
-def interview_detail(queryset: QuerySet[Any]) -> dict[str, Any] | None:
-    """The one interview of ``queryset`` with its rounds embedded, from one query; None if none.
+def detail_values(queryset: QuerySet[Any]) -> QuerySet[Any, tuple[Any, ...]]:
+    """The rows of an interview's detail: the interview joined to its rounds.
 
-    The interview is joined to its rounds (a row per round, at most
-    ``MAX_ROUNDS_PER_INTERVIEW``), so a detail costs one round trip rather
-    than one for the interview and one for its rounds. ``queryset`` carries
-    the ``OWNER_TIMEZONE`` annotation, like the lists'.
+    A row per round (at most ``MAX_ROUNDS_PER_INTERVIEW``), so a detail costs
+    one round trip rather than one for the interview and one for its rounds.
+    ``queryset`` carries the ``OWNER_TIMEZONE`` annotation, like the lists'.
     """
-    rows = list(values(queryset.order_by(*DETAIL_ORDER), DETAIL_COLUMNS, DETAIL_DATETIMES))
+    return values(queryset.order_by(*DETAIL_ORDER), DETAIL_COLUMNS, DETAIL_DATETIMES)
+
+
+def render_detail(rows: list[tuple[Any, ...]]) -> dict[str, Any] | None:
+    """The interview of ``detail_values`` rows with its rounds embedded; None without rows."""
     if not rows:
         return None
     rendering = Rendering.of_rows(rows)
