@@ -128,7 +128,19 @@ def setup_django(env: dict[str, str], *paths: Path) -> None:
 
 
 def free_port() -> int:
-    """A loopback port nothing listens on now, so runs never collide with other servers."""
+    """A loopback port nothing listens on now, so runs never collide with other servers.
+
+    ``BENCH_PORTS`` (``FIRST-LAST``) keeps the servers to a range of ports,
+    on a machine whose users share the ports out.
+    """
+    span = os.environ.get("BENCH_PORTS")
+    if span:
+        first, last = (int(end) for end in span.split("-"))
+        for port in range(first, last + 1):
+            with socket.socket() as sock, contextlib.suppress(OSError):
+                sock.bind(("127.0.0.1", port))
+                return port
+        raise RuntimeError(f"no free port in {span}")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
