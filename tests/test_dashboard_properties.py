@@ -264,7 +264,9 @@ ENDINGS = ("rejected", "withdrawn")
 
 def timeline_reference(user):
     """The timeline's numbers, walking each application's events in order."""
-    stays = {stage: [] for stage in InterviewStage.values if stage != "completed"}
+    # Every stage can be left (a stage may move backwards), but "completed" is
+    # not reported: it is where a search ends, not a step of it.
+    stays = {stage: [] for stage in InterviewStage.values}
     ended = {status: dict.fromkeys(InterviewStage.values, 0) for status in ENDINGS}
     for interview in Interview.objects.filter(user=user):
         events = list(interview.events.order_by("created_at", "pk"))
@@ -290,6 +292,7 @@ def timeline_reference(user):
         "median_days_in_stage": {
             stage: round(statistics.median(days), 1) if days else None
             for stage, days in stays.items()
+            if stage != "completed"
         },
         "ended_at_stage": ended,
     }
@@ -324,6 +327,14 @@ def local_midnight(day, zone):
         ("tick", "past_first_moment"),
         ("move_round", 0, 0, 90, "pending"),
         ("tick", "hours"),
+    ]
+)
+# An application that leaves the last stage: its stay there is not reported.
+@example(
+    sequence=[
+        ("create", "completed", "in_progress", None, None, -3),
+        ("tick", "hours"),
+        ("advance", 0, "applied"),
     ]
 )
 @example(
