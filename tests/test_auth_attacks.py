@@ -3,10 +3,14 @@
 # The fixtures are imported from tests.reminder_fixtures, then named as parameters.
 # ruff: noqa: F811
 
+import http.cookies
+from email.utils import parsedate_to_datetime
+
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from interview_coordinator.accounts.passwords import DEVICE_COOKIE
 from tests.reminder_fixtures import ThrowawayRedis, celery_app, celery_through  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -174,6 +178,17 @@ class TestLockingAVictimOut:
 
         assert stranger.status_code == 429
         assert again.status_code == 200, again.data
+
+    def test_the_device_cookie_is_a_well_formed_cookie_for_the_login_url_only(self, user):
+        response = login(APIClient(REMOTE_ADDR="10.4.1.1"), username="alice")
+        header = response.cookies[DEVICE_COOKIE].OutputString()
+
+        morsel = http.cookies.SimpleCookie(header)[DEVICE_COOKIE]
+        assert morsel["path"] == url("rest_login")
+        assert int(morsel["max-age"]) > 0
+        assert parsedate_to_datetime(morsel["expires"]).year >= 2026
+        assert morsel["httponly"] is True
+        assert morsel["samesite"] == "Lax"
 
     def test_a_device_cookie_of_another_account_gives_no_pass(self, user, make_user):
         device = APIClient(REMOTE_ADDR="10.6.0.1")

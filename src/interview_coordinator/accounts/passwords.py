@@ -130,8 +130,8 @@ def remember_device(request: Request, response: Response, user: Any) -> None:
     response.set_cookie(
         DEVICE_COOKIE,
         value,
-        DEVICE_MAX_AGE,
-        request.path,
+        max_age=DEVICE_MAX_AGE,
+        path=request.path,
         secure=secure,
         httponly=True,
         samesite="Lax",
