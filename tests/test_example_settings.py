@@ -151,3 +151,23 @@ def login(base_url):
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
+
+
+SCHEMA_VERSION_SCRIPT = """
+import django
+django.setup()
+from django.test import Client
+import interview_coordinator
+schema = Client().get("/api/schema/?format=json", secure=True).json()
+print(schema["info"]["version"], interview_coordinator.__version__)
+"""
+
+
+def test_the_schema_states_the_installed_package_version():
+    env = {**ENVIRONMENT, "DJANGO_SETTINGS_MODULE": "config.settings.dev"}
+
+    result = run_in_example(SCHEMA_VERSION_SCRIPT, env)
+
+    assert result.returncode == 0, result.stderr
+    schema_version, package_version = result.stdout.split()
+    assert schema_version == package_version

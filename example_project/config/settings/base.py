@@ -8,6 +8,7 @@ EMAIL_HOST unset, emails print to the console.
 import os
 from pathlib import Path
 
+import interview_coordinator
 from interview_coordinator.mailers import mail_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -158,7 +159,7 @@ REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Interview coordinator API",
     "DESCRIPTION": "Track applications, interview rounds and reminders.",
-    "VERSION": "0.1.0",
+    "VERSION": interview_coordinator.__version__,
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI and ReDoc from drf-spectacular-sidecar's static files, not a CDN:
