@@ -305,7 +305,7 @@ class TestFailingMailServer:
             "REMINDER_RETRY_MAX_BACKOFF_SECONDS": 200,
         }
         smtp.fail(10)
-        due_interview(user, hours_ahead=24)
+        due_interview(user)
         delays = []
         scan_at = timezone.now()
         for _ in range(4):
