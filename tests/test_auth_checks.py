@@ -61,6 +61,16 @@ def test_malformed_rates_are_refused(text):
         parse_rate(text)
 
 
+@pytest.mark.parametrize("text", ["0/m", "5/0m"])
+def test_a_malformed_rate_says_which_numbers_must_be_positive(text):
+    with pytest.raises(ValueError, match="Invalid rate") as refused:
+        parse_rate(text)
+    assert "both positive" not in str(refused.value)
+    assert (
+        "the number of requests and the number of periods must be whole numbers of at least 1"
+    ) in str(refused.value)
+
+
 @pytest.mark.parametrize(
     ("rest_auth", "package", "expected"),
     [

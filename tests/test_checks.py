@@ -89,10 +89,22 @@ def test_misspelt_setting_warns():
 def test_removed_setting_is_an_error(monkeypatch, settings):
     from interview_coordinator import checks
 
-    monkeypatch.setattr(checks, "REMOVED_SETTINGS", frozenset({"OLD_KEY"}))
+    monkeypatch.setattr(checks, "REMOVED_SETTINGS", {"OLD_KEY": "Use NEW_KEY instead."})
     settings.INTERVIEW_COORDINATOR = {"OLD_KEY": 1}
 
-    assert [m.id for m in checks.check_setting_names(None)] == ["interview_coordinator.E005"]
+    (message,) = checks.check_setting_names(None)
+    assert message.id == "interview_coordinator.E005"
+    assert message.hint == "Remove it. Use NEW_KEY instead."
+
+
+def test_the_removed_rate_limit_cache_names_the_setting_that_replaces_it(settings):
+    from interview_coordinator import checks
+
+    settings.INTERVIEW_COORDINATOR = {"RATELIMIT_CACHE": "default"}
+
+    (message,) = checks.check_setting_names(None)
+    assert message.id == "interview_coordinator.E005"
+    assert "RATELIMIT_USE_CACHE" in message.hint
 
 
 def test_missing_django_filters_is_an_error(settings):

@@ -315,6 +315,23 @@ class TestHostileFiles:
         assert response.status_code == 400, response.content
         assert message in response.json()["file"][0]
 
+    @pytest.mark.parametrize(
+        ("header", "message"),
+        [
+            (
+                "notes,location",
+                "The header row lacks the required columns company_name and position.",
+            ),
+            ("company_name,notes", "The header row lacks the required column position."),
+            ("Position", "The header row lacks the required column company_name."),
+        ],
+    )
+    def test_a_missing_required_column_is_named_in_a_sentence(self, auth_client, header, message):
+        row = ",".join("x" for _ in header.split(","))
+        response = upload(auth_client, f"{header}\n{row}\n")
+        assert response.status_code == 400, response.content
+        assert response.json() == {"file": [message]}
+
     def test_bad_dates_and_unknown_labels_are_refused_row_by_row(self, auth_client):
         text = "company_name,position,application_date,interview_date,location\n"
         text += "A,B,31/12/2026,,remote\n"

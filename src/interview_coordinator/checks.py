@@ -130,7 +130,7 @@ def check_setting_names(
             messages.append(
                 Error(
                     f"{SETTINGS_NAME}[{name!r}] is no longer supported.",
-                    hint="Remove it; the changelog says what replaces it.",
+                    hint=f"Remove it. {REMOVED_SETTINGS[name]}",
                     id=E005,
                 )
             )

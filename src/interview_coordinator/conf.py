@@ -7,6 +7,8 @@ written back into ``django.conf.settings``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from django.conf import settings
@@ -95,9 +97,14 @@ DEFAULTS: dict[str, Any] = {
 # Settings holding dotted paths, resolved to objects on access.
 IMPORT_STRINGS = frozenset({"AUTHENTICATION_CLASSES", "PERMISSION_CLASSES", "RENDERER_CLASSES"})
 
-# Settings that existed once; naming one is an error rather than silently ignored.
-# RATELIMIT_CACHE: django-ratelimit's own RATELIMIT_USE_CACHE names the cache.
-REMOVED_SETTINGS: frozenset[str] = frozenset({"RATELIMIT_CACHE"})
+# Settings that existed once, each with what replaces it (the hint of check
+# E005): naming one is an error rather than silently ignored.
+REMOVED_SETTINGS: Mapping[str, str] = MappingProxyType(
+    {
+        "RATELIMIT_CACHE": "Name the rate-limit cache in django-ratelimit's top-level "
+        "RATELIMIT_USE_CACHE setting instead (a CACHES alias, default 'default').",
+    }
+)
 
 
 class AppSettings:

@@ -40,7 +40,11 @@ def parse_rate(text: str) -> tuple[int, int]:
     count = int(match[1]) if match else 0
     period = PERIOD_SECONDS[match[3]] * int(match[2] or 1) if match else 0
     if count <= 0 or period <= 0:
-        raise ValueError(f"Invalid rate {text!r}: expected e.g. '5/m' or '10/5m', both positive.")
+        raise ValueError(
+            f"Invalid rate {text!r}: write a number of requests per period, such as '5/m' "
+            "or '10/5m' (10 per 5 minutes); the number of requests and the number of periods "
+            "must be whole numbers of at least 1."
+        )
     return count, period
 
 

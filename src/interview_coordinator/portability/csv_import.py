@@ -116,10 +116,18 @@ def column_map(headers: Iterable[Any]) -> tuple[dict[int, str], list[str]]:
         fields[index] = field
     missing = [field for field in REQUIRED if field not in fields.values()]
     if missing:
-        raise file_error(
-            _("The header row has no %(columns)s column.") % {"columns": ", ".join(missing)}
-        )
+        raise file_error(missing_columns_message(missing))
     return fields, ignored
+
+
+def missing_columns_message(missing: list[str]) -> str:
+    """A sentence naming the required columns the header lacks (there are two at most)."""
+    if len(missing) == 1:
+        return _("The header row lacks the required column %(column)s.") % {"column": missing[0]}
+    return _("The header row lacks the required columns %(first)s and %(second)s.") % {
+        "first": missing[0],
+        "second": missing[1],
+    }
 
 
 def choice_value(field: str, cell: str) -> str:
