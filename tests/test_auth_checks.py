@@ -5,11 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
-from interview_coordinator.accounts.checks import (
-    check_ignored_serializers,
-    check_rates,
-    check_rest_auth,
-)
+from interview_coordinator.accounts.checks import check_accounts
 from interview_coordinator.ratelimit import parse_rate
 
 JWT = {"USE_JWT": True, "TOKEN_MODEL": None, "JWT_AUTH_HTTPONLY": False}
@@ -38,7 +34,7 @@ def test_malformed_rate_is_an_error(key):
 
 
 def test_default_rates_pass():
-    assert check_rates(None) == []
+    assert check_accounts(None) == []
 
 
 @pytest.mark.parametrize(
@@ -100,7 +96,7 @@ def test_a_malformed_rate_says_which_numbers_must_be_positive(text):
 )
 def test_each_way_of_getting_rest_auth_wrong_has_its_id_and_hint(rest_auth, package, expected):
     with override_settings(REST_AUTH=rest_auth, INTERVIEW_COORDINATOR=package):
-        messages = check_rest_auth(None)
+        messages = check_accounts(None)
 
     assert [m.id.rsplit(".", 1)[1] for m in messages] == expected
     assert all(m.hint for m in messages)
@@ -127,7 +123,7 @@ def test_a_missing_rest_auth_fails_manage_py_check():
 )
 def test_a_serializer_the_endpoints_do_not_use_is_a_warning(key):
     with override_settings(REST_AUTH={**JWT, key: "dj_rest_auth.serializers.LoginSerializer"}):
-        messages = check_ignored_serializers(None)
+        messages = check_accounts(None)
 
     assert [m.id for m in messages] == ["interview_coordinator_accounts.W001"]
     assert key in messages[0].msg
@@ -143,4 +139,4 @@ def test_the_serializers_of_the_answers_and_claims_are_honoured():
         ),
     }
     with override_settings(REST_AUTH={**JWT, **honoured}):
-        assert check_ignored_serializers(None) == []
+        assert check_accounts(None) == []

@@ -49,9 +49,9 @@ def test_missing_token_blacklist_is_an_error(settings):
     settings.INSTALLED_APPS = [
         a for a in settings.INSTALLED_APPS if a != "rest_framework_simplejwt.token_blacklist"
     ]
-    from interview_coordinator.accounts.checks import check_token_blacklist
+    from interview_coordinator.accounts.checks import check_accounts
 
-    assert [m.id for m in check_token_blacklist(None)] == ["interview_coordinator_accounts.E001"]
+    assert [m.id for m in check_accounts(None)] == ["interview_coordinator_accounts.E001"]
 
 
 @override_settings(INTERVIEW_COORDINATOR={"BLACKLIST_ON_LOGOUT": False})
@@ -59,9 +59,9 @@ def test_token_blacklist_not_needed_when_disabled(settings):
     settings.INSTALLED_APPS = [
         a for a in settings.INSTALLED_APPS if a != "rest_framework_simplejwt.token_blacklist"
     ]
-    from interview_coordinator.accounts.checks import check_token_blacklist
+    from interview_coordinator.accounts.checks import check_accounts
 
-    assert check_token_blacklist(None) == []
+    assert check_accounts(None) == []
 
 
 @override_settings(INTERVIEW_COORDINATOR={"TEST_EMAIL_RATE": "three per hour"})
