@@ -1,9 +1,6 @@
 """Rate limits of the auth endpoints, the test email and the calendar feed, on django-ratelimit.
 
-``django_ratelimit.core.get_usage`` counts, in the cache ``RATELIMIT_USE_CACHE``
-and under its switch ``RATELIMIT_ENABLE``; the package gives it its keys and
-its rates. A cache that cannot be reached is logged and, unless
-``RATELIMIT_FAIL_OPEN``, answered with a 503 and ``Retry-After``, never a 500.
+An unreachable cache is logged and, unless ``RATELIMIT_FAIL_OPEN``, answered 503, never 500.
 """
 
 from __future__ import annotations
@@ -73,18 +70,11 @@ def enforce(
         )
     except Exception as exc:  # each cache backend raises its own connection errors
         fail_open = bool(app_settings.RATELIMIT_FAIL_OPEN)
-        error = exc.__class__.__name__
-        log_event(
-            "ratelimit_unavailable",
-            request,
-            level=logging.ERROR,
-            scope=scope,
-            error=error,
-            fail_open=fail_open,
-        )
-        if fail_open:
-            return
-        raise RateLimitUnavailable() from exc
+        details = {"scope": scope, "error": type(exc).__name__, "fail_open": fail_open}
+        log_event("ratelimit_unavailable", request, level=logging.ERROR, **details)
+        if not fail_open:
+            raise RateLimitUnavailable() from exc
+        return
     # None: RATELIMIT_ENABLE is off; limit 0: django-ratelimit lost a key it had just added.
     if usage is None or not usage["limit"] or usage["count"] < limit + count:
         return
@@ -114,11 +104,9 @@ class ClientRateThrottle(BaseThrottle):
 
 
 def client_key(request: Request) -> str:
-    """The client as the limits count it: IPv6 by its /64, an IPv4 it carries as that IPv4.
+    """The client as the limits count it: IPv6 by its /64 (one subscriber's), an IPv4 as itself.
 
-    One subscriber is usually given a /64. Through a dual-stack socket
-    (``::ffff:a.b.c.d``) or a NAT64 gateway, grouping by /64 would make every
-    IPv4 client share one budget.
+    An IPv4 carried in IPv6 (dual-stack socket, NAT64) must not share one /64 with every other.
     """
     address = client_ip(request)
     try:

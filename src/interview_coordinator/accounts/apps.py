@@ -1,8 +1,4 @@
-"""The optional accounts app: JWT auth endpoints on dj-rest-auth, rate limits, password policy.
-
-It has no models; its label is explicit so that it never collides with a
-host's own ``accounts`` app.
-"""
+"""The optional accounts app (no models); its explicit label never collides with a host's."""
 
 from __future__ import annotations
 

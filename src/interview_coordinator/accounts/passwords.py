@@ -1,9 +1,7 @@
 """What a new password must pass, how it is set, and how failed passwords are counted.
 
-Lockout counts failures only (OWASP's authentication cheat sheet): counting
-every attempt let anyone keep a victim out. A browser that signed in to the
-account before carries a signed device cookie whose failures count on their
-own, so the owner keeps signing in while guesses from elsewhere lock the account.
+Lockout counts failures only (OWASP), and a known device's on their own: strangers cannot lock
+the owner out (docs/auth.md).
 """
 
 from __future__ import annotations
@@ -58,10 +56,7 @@ def password_errors(password: str, user: Any) -> list[str]:
 
 
 class SetPasswordForm(forms.SetPasswordForm):  # type: ignore[type-arg]
-    """Django's form with the package's validators; saving revokes every refresh token.
-
-    Whoever knew the old password may hold a token issued before the change.
-    """
+    """Django's form with the package's validators; saving revokes every refresh token."""
 
     error_messages = {"password_mismatch": MISMATCH}
     revoked = 0
@@ -82,10 +77,7 @@ class SetPasswordForm(forms.SetPasswordForm):  # type: ignore[type-arg]
 
 
 class PasswordResetForm(forms.PasswordResetForm):
-    """Django's form, with the package's templates (an API-only host has no reset page).
-
-    The email links to ``PASSWORD_RESET_URL`` when set, else gives ``uid`` and ``token``.
-    """
+    """Django's form with the package's templates, as an API-only host has no reset page."""
 
     def send_mail(self, *args: Any, **kwargs: Any) -> None:
         # Django passes templates, context, sender, recipient: the package's templates apply.
@@ -104,10 +96,7 @@ class PasswordResetForm(forms.PasswordResetForm):
 
 
 def attempt(request: Request, account: Any, name: str, check: Callable[[], T]) -> T:
-    """``check`` a password unless its account is locked (429); a falsy result counts as failed.
-
-    Failures count per known device, else per account (or per unknown name).
-    """
+    """``check`` a password unless its device's, account's or name's failures are over (429)."""
     cookie = request.COOKIES.get(DEVICE_COOKIE, "")
     try:
         pk, device = signing.loads(cookie, salt=DEVICE_SALT, max_age=DEVICE_MAX_AGE)

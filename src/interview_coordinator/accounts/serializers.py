@@ -1,6 +1,5 @@
 """dj-rest-auth's serializers on the host's user model, with the package's rules.
 
-Text fields take strings only, none with lone surrogates (a 500 deeper down).
 Security events are logged here, where the outcome is known.
 """
 
@@ -41,6 +40,8 @@ class DetailSerializer(serializers.Serializer[Any]):
 
 
 class TextField(serializers.CharField):
+    """Strings only, none with lone surrogates (a 500 deeper down)."""
+
     def to_internal_value(self, data: Any) -> str:
         try:
             data.encode()  # DRF's CharField would read 123 as "123"
@@ -70,9 +71,7 @@ def users_named(kind: str, value: str) -> Any:
 def claim(user: Any, kinds: tuple[str, ...]) -> None:
     """Save a user whose names are free, checked under a lock per name; a conflict is a 400.
 
-    The host's user table knows nothing of case-insensitive uniqueness, so two
-    requests could both find a name free: on PostgreSQL a transaction lock per
-    name (not a table constraint) serialises check and write.
+    No case-insensitive constraint exists: a PostgreSQL lock serialises check and write.
     """
     setattr(user, model_field("username"), user.normalize_username(user.get_username()))
     names = {kind: getattr(user, model_field(kind)) or "" for kind in kinds}
@@ -121,9 +120,9 @@ class RegisterSerializer(serializers.Serializer[Any]):
         username = model.normalize_username(attrs["username"])
         email = model._default_manager.normalize_email(attrs["email"])
         user = model(**{model_field("username"): username, model_field("email"): email})
-        errors: dict[str, list[Any]] = {"password2": [passwords.MISMATCH]}
-        if attrs["password1"] == attrs["password2"]:
-            errors = {}
+        errors: dict[str, list[Any]] = {}
+        if attrs["password1"] != attrs["password2"]:
+            errors["password2"] = [passwords.MISMATCH]
         try:
             model._meta.get_field(model_field("username")).run_validators(username)  # type: ignore[union-attr]
         except DjangoValidationError as exc:
@@ -144,9 +143,7 @@ class RegisterSerializer(serializers.Serializer[Any]):
 def find_account(username: str, email: str) -> Any:
     """The one account named by a username or an email, ignoring case.
 
-    A name holding ``@`` is looked up as an email first: front ends send
-    whatever the person typed in ``username``, and nobody's username may
-    shadow another account's email.
+    A name holding ``@`` is an email first, so no username shadows another account's email.
     """
     lookups = [("email", username)] if "@" in username else []
     for kind, value in [*lookups, ("username", username), ("email", email)]:
@@ -185,11 +182,7 @@ class LoginSerializer(rest_auth.LoginSerializer):  # type: ignore[misc]
 
 
 class LogoutSerializer(serializers.Serializer[Any]):
-    """Logout's (and refresh's) refresh token: the body's, else dj-rest-auth's refresh cookie's.
-
-    Read from the cookie it is a cookie credential, so the CSRF token is
-    needed (403 without); from the body it is not, for Bearer clients.
-    """
+    """Logout's (and refresh's) refresh token: the body's, else the refresh cookie's (with CSRF)."""
 
     refresh = TextField(max_length=4096, required=False, allow_blank=True)
 

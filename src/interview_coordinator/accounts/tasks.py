@@ -9,11 +9,7 @@ from interview_coordinator.accounts.passwords import PasswordResetForm
 
 @shared_task(ignore_result=True)
 def send_password_reset(email: str, domain: str, use_https: bool) -> None:
-    """Email a reset token to each active account of this address; nothing if none.
-
-    The request only queues this, for known and unknown addresses alike, so
-    its answer takes as long whether or not an account exists.
-    """
+    """Email a reset token to the address's active accounts; queued for unknown ones too."""
     form = PasswordResetForm({"email": email})
     if form.is_valid():
         form.save(domain_override=domain, use_https=use_https)

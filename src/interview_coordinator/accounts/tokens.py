@@ -1,13 +1,7 @@
 """Rotating and revoking simplejwt refresh tokens, whatever ``SIMPLE_JWT`` says.
 
-A refresh blacklists the token it rotates; the blacklist row is the lock, so
-of two requests presenting one token only one gets a new pair. The tokens of
-one sign-in are a family, named by the ``jti`` of its first token and carried
-in the ``family`` claim on rotation: a rotated or logged-out token presented
-again means someone holds a copy, and its family is revoked (OAuth 2.0
-Security BCP). A token revoked with all of the account's (a new password)
-revokes nothing more: the moment is kept in the cache for a refresh token's
-lifetime; without it the token counts as reused (the safe side).
+A blacklisted token presented again means someone holds a copy: the tokens of its sign-in (its
+``family`` claim) are revoked, as the OAuth 2.0 Security BCP advises (docs/auth.md).
 """
 
 from __future__ import annotations
@@ -74,11 +68,7 @@ def read_refresh(raw: str) -> RefreshToken:
 
 
 def blacklisted(raw: str) -> Any:
-    """The outstanding row of a genuine but blacklisted refresh token, else None.
-
-    A refused token's claims cannot be trusted, so it is matched by its full
-    text against the outstanding tokens (found through the indexed ``jti``).
-    """
+    """The outstanding row of a genuine but blacklisted token, matched by its untrusted text."""
     if not apps.is_installed(BLACKLIST_APP):
         return None
     try:
@@ -92,8 +82,7 @@ def blacklisted(raw: str) -> Any:
 def rotate(raw: str) -> dict[str, str]:
     """Exchange a refresh token for a new pair of its family, blacklisting it (simplejwt's way).
 
-    The user's row lock serialises a rotation with a password change (whose
-    save waits for it), so the change's revocation sees the token it issued.
+    The user's row lock serialises it with a password change, whose revocation then sees it.
     """
     token = read_refresh(raw)
     with transaction.atomic():

@@ -1,8 +1,4 @@
-"""Auth endpoints, to mount under ``auth/`` (namespace ``interview_coordinator_accounts``).
-
-Names and paths are dj-rest-auth's, so front ends and ``reverse()`` calls
-written for it keep working.
-"""
+"""Auth endpoints under ``auth/``, with dj-rest-auth's paths and names for its front ends."""
 
 from __future__ import annotations
 

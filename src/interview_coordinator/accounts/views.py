@@ -1,7 +1,6 @@
 """dj-rest-auth's views in JWT mode, each limited per client (``AUTH_RATE``) on its own budget.
 
-Endpoints whose body is the credential authenticate nothing, so a stale
-session or cookie can neither stand in for it nor trip a CSRF failure.
+Where the body is the credential, nothing is authenticated: no stale session stands in for it.
 """
 
 from __future__ import annotations
@@ -59,8 +58,7 @@ class AuthView(PackageViewMixin):
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         """Tokens in dj-rest-auth's cookie mode come with the CSRF cookie, and none to scripts.
 
-        dj-rest-auth blanks only the refresh token of the body, leaving the access
-        token within reach of any script on the page (the keys stay, for front ends).
+        dj-rest-auth blanks only the body's refresh token (the keys stay, for front ends).
         """
         response = super().finalize_response(request, response, *args, **kwargs)
         data = getattr(response, "data", None)
@@ -137,10 +135,7 @@ def access_user_id(request: Request) -> Any:
 
 @extend_schema(request=bodies.LogoutSerializer, responses={200: bodies.DetailSerializer})
 class LogoutView(AuthView, rest_auth.LogoutView):  # type: ignore[misc]
-    """Blacklists the refresh token (body or cookie), ends the session, clears the cookies.
-
-    Without a token it still answers 200, as front ends call it that way.
-    """
+    """Blacklists the refresh token (body or cookie), ends the session, clears the cookies."""
 
     authentication = [SessionAuthentication]
     http_method_names = ["post", "options"]
@@ -172,8 +167,7 @@ class LogoutView(AuthView, rest_auth.LogoutView):  # type: ignore[misc]
 class UserDetailsView(AuthView, rest_auth.UserDetailsView):  # type: ignore[misc]
     """The current user; DELETE, with the current password, deletes the account and its data.
 
-    Reads fall under the host's ordinary throttles, not the credential limit;
-    writes are counted against both.
+    Reads fall under the host's ordinary throttles only; writes under the credential limit too.
     """
 
     serializer_class = bodies.UserDetailsSerializer
