@@ -1,10 +1,14 @@
 """Every change of an application and its rounds is an event, written with the change itself."""
 
 import io
+import itertools
+import os
+import threading
+import time
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -71,6 +75,17 @@ def test_the_old_value_is_the_stored_one_even_from_a_stale_instance(user):
         ("interview_stage", "technical", "onsite", "other")
     ]
     assert Interview.objects.get(pk=interview.pk).last_event_at is not None
+
+
+def test_saving_a_stale_instance_keeps_the_latest_event_time(user):
+    interview = InterviewFactory(user=user, interview_date=None)
+    stale = Interview.objects.get(pk=interview.pk)
+    RoundFactory(interview=interview, scheduled_date=None)
+    latest = ApplicationEvent.objects.filter(interview=interview).latest("created_at").created_at
+    stale.notes = "not an event"
+    stale.save()
+
+    assert Interview.objects.get(pk=interview.pk).last_event_at == latest
 
 
 def test_the_api_records_creation_stage_round_and_changes(auth_client, user):
@@ -264,3 +279,133 @@ def test_the_full_export_holds_the_events(auth_client, user):
         ("created", "applied", "other"),
         ("interview_stage", "screening", "other"),
     ]
+
+
+def waiting_for_a_lock():
+    """Whether another connection to this database waits for a row lock, polled for 10 s.
+
+    The activity view is read in a transaction, which keeps its first reading:
+    each poll clears it.
+    """
+    for _ in range(200):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return True
+        time.sleep(0.05)
+    return False
+
+
+def while_one_waits(hold, wait):
+    """Run ``wait`` in a thread while ``hold`` holds the application's row lock in another.
+
+    ``hold`` locks the row, waits until ``wait`` is blocked on it, then writes
+    and commits: the writer that waited always commits last.
+    """
+    errors = []
+
+    def run(call):
+        try:
+            call()
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    locked = threading.Event()
+
+    def holder():
+        with transaction.atomic():
+            hold(locked)
+
+    def waiter():
+        assert locked.wait(10), "the holder never locked the row"
+        wait()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in (holder, waiter)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+
+
+def newest_first(interview):
+    return list(
+        ApplicationEvent.objects.filter(interview=interview)
+        .order_by("-created_at", "-pk")
+        .values_list("kind", "old_value", "new_value", "created_at")
+    )
+
+
+def assert_the_chain_holds(interview, kind, current):
+    """Read newest first, each change starts where the one before it (next in the list) ended."""
+    chain = [
+        (old, new) for event_kind, old, new, _at in newest_first(interview) if event_kind == kind
+    ]
+    assert chain[0][1] == current
+    for (old, _new), (_old, earlier_new) in itertools.pairwise(chain):
+        assert old == earlier_new, chain
+    stored = Interview.objects.get(pk=interview.pk)
+    assert stored.last_event_at == newest_first(interview)[0][3]
+
+
+# Concurrent writers: threads with their own connections, waiting on real row locks.
+concurrent = pytest.mark.skipif(
+    os.environ.get("DB_ENGINE") == "sqlite",
+    reason="concurrent writers need PostgreSQL's row locks and connections",
+)
+
+
+def change_stage(pk, stage):
+    interview = Interview.objects.get(pk=pk)
+    interview.interview_stage = stage
+    interview.save()
+
+
+@concurrent
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(60)
+def test_a_writer_that_waited_for_the_application_records_after_the_one_it_waited_for(user):
+    interview = InterviewFactory(user=user, interview_date=None)
+
+    def hold(locked):
+        row = Interview.objects.select_for_update().get(pk=interview.pk)
+        locked.set()
+        assert waiting_for_a_lock()
+        row.interview_stage = "screening"
+        row.save()
+
+    while_one_waits(hold, lambda: change_stage(interview.pk, "technical"))
+
+    assert_the_chain_holds(interview, "interview_stage", "technical")
+
+
+@concurrent
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(60)
+def test_a_round_change_that_waited_neither_deadlocks_nor_dates_the_application_back(user):
+    """The application's change cancels nothing; the round's writer waits for its row first."""
+    interview = InterviewFactory(user=user, interview_date=None)
+    round_ = RoundFactory(interview=interview, stage="screening", scheduled_date=None)
+
+    def hold(locked):
+        row = Interview.objects.select_for_update().get(pk=interview.pk)
+        locked.set()
+        assert waiting_for_a_lock()
+        row.interview_stage = "technical"
+        row.save()
+
+    def reschedule():
+        moved = InterviewRound.objects.get(pk=round_.pk)
+        moved.scheduled_date = timezone.now() + timedelta(days=3)
+        moved.save()
+
+    while_one_waits(hold, reschedule)
+
+    assert newest_first(interview)[0][0] == "round_rescheduled"
+    assert_the_chain_holds(interview, "interview_stage", "technical")

@@ -6,8 +6,15 @@ The models' signals compare what is stored with what is saved and write an
 a write that fails leaves no event and an event never outlives its write.
 The stored values are read under a row lock: a concurrent writer cannot
 change them between the read and the write, so each event's "from" is what
-the row held. The package's own ``QuerySet.update()`` of rounds goes through
-``update_rounds``, which records the same way.
+the row held. Every writer of an application's timeline locks the
+application's row before its first write and dates its events only then: a
+writer that waited for another records after it, so the timeline read newest
+first is a chain (each change starts where the next one listed ended) and
+``last_event_at`` is the newest event's time. Taking that lock first also
+keeps one lock order (the application, then its rounds and the user's
+dashboard row that the triggers bump), so that a round's writer and the
+application's cannot deadlock. The package's own ``QuerySet.update()`` of
+rounds goes through ``update_rounds``, which records the same way.
 
 The entry path (API, admin, CSV import) is carried by a context variable
 that the views, the admin and the import set around their writes; anything
@@ -22,8 +29,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from django.db.models import QuerySet
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -52,6 +60,8 @@ ROUND_FIELDS: Mapping[str, str] = {
 }
 # Where pre_save leaves the stored values for post_save.
 STORED = "_interview_coordinator_stored"
+# Where pre_delete leaves the time of a round's deletion for post_delete.
+DATED = "_interview_coordinator_dated"
 
 
 @contextmanager
@@ -107,8 +117,38 @@ def _event(
     )
 
 
+def moment_after(latest: datetime.datetime | None) -> datetime.datetime:
+    """The time of an event recorded after ``latest``: now, or ``latest`` on a clock behind it.
+
+    Processes on other hosts may read clocks a little apart: an event never
+    dates before the one recorded ahead of it.
+    """
+    now = timezone.now()
+    return latest if latest is not None and latest > now else now
+
+
+def lock_application(interview_id: Any, using: str) -> datetime.datetime:
+    """Lock the application's row for this transaction; the time its next events take.
+
+    The lock (``FOR NO KEY UPDATE``, the one an UPDATE of the row takes)
+    waits for any other writer of the application to commit, so the time
+    read afterwards is later than that writer's events.
+    """
+    latest = (
+        Interview.objects.using(using)
+        .select_for_update(no_key=True)
+        .filter(pk=interview_id)
+        .values_list("last_event_at", flat=True)
+        .first()
+    )
+    return moment_after(latest)
+
+
 def _date_latest(interview: Interview, now: datetime.datetime) -> None:
-    Interview.objects.filter(pk=interview.pk).update(last_event_at=now)
+    """Date the application's latest event; never back, whatever a writer's clock read."""
+    Interview.objects.filter(pk=interview.pk).update(
+        last_event_at=Greatest(Coalesce("last_event_at", Value(now)), Value(now))
+    )
     interview.last_event_at = now
 
 
@@ -131,13 +171,14 @@ def read_stored_interview(
     """Find the changes before the row is written, so that the write itself dates them.
 
     The creation is the application's first event; a save of all fields
-    carries ``last_event_at`` in its own UPDATE.
+    carries ``last_event_at`` in its own UPDATE: the new events' time, else
+    the stored one (an instance read earlier may hold an older one). The
+    changes are dated once the row is locked.
     """
     if raw:
         return
-    now = timezone.now()
     if instance._state.adding:
-        instance.last_event_at = now
+        instance.last_event_at = timezone.now()
         return
     fields = _watched(update_fields, INTERVIEW_FIELDS)
     if not fields and update_fields is not None and "user" not in update_fields:
@@ -146,18 +187,19 @@ def read_stored_interview(
         Interview.objects.using(using)
         .select_for_update()
         .filter(pk=instance.pk)
-        .values("user_id", *fields)
+        .values("user_id", "last_event_at", *fields)
         .first()
     )
     if stored is None:
         return
+    now = moment_after(stored["last_event_at"])
     events = [
         _event(instance, INTERVIEW_FIELDS[field], stored[field], getattr(instance, field), now)
         for field in fields
         if stored[field] != getattr(instance, field)
     ]
-    if events and update_fields is None:
-        instance.last_event_at = now
+    if update_fields is None:
+        instance.last_event_at = now if events else stored["last_event_at"]
     setattr(instance, STORED, (stored["user_id"], events))
 
 
@@ -197,9 +239,18 @@ def read_stored_round(
     using: str = "default",
     **kwargs: Any,
 ) -> None:
-    if raw or instance._state.adding:
+    """Lock the application, then read the round's stored values, before the round is written.
+
+    A new round is an event too; a save that changes none of the watched
+    fields records nothing and locks nothing.
+    """
+    if raw:
         return
-    fields = _watched(update_fields, ROUND_FIELDS)
+    fields = [] if instance._state.adding else _watched(update_fields, ROUND_FIELDS)
+    if not fields and not instance._state.adding:
+        return
+    now = lock_application(instance.interview_id, using)
+    stored = None
     if fields:
         stored = (
             InterviewRound.objects.using(using)
@@ -208,7 +259,7 @@ def read_stored_round(
             .values(*fields)
             .first()
         )
-        setattr(instance, STORED, (fields, stored))
+    setattr(instance, STORED, (fields, stored, now))
 
 
 @receiver(post_save, sender=InterviewRound, dispatch_uid="interview_coordinator.history_round")
@@ -221,8 +272,9 @@ def record_round(
 ) -> None:
     if raw:
         return
-    now = timezone.now()
-    fields, stored = instance.__dict__.pop(STORED, ((), None))
+    fields, stored, now = instance.__dict__.pop(STORED, ((), None, None))
+    if now is None:
+        return
     interview = instance.interview
     if created:
         events = [
@@ -255,14 +307,29 @@ def record_round(
     _store(interview, events, now)
 
 
+@receiver(
+    pre_delete, sender=InterviewRound, dispatch_uid="interview_coordinator.history_lock_delete"
+)
+def lock_for_round_deletion(
+    sender: type[InterviewRound],
+    instance: InterviewRound,
+    origin: Any = None,
+    using: str = "default",
+    **kwargs: Any,
+) -> None:
+    """Lock the application before its round is deleted, and date the deletion then."""
+    if deleted_on_its_own(origin, InterviewRound):
+        setattr(instance, DATED, lock_application(instance.interview_id, using))
+
+
 @receiver(post_delete, sender=InterviewRound, dispatch_uid="interview_coordinator.history_delete")
 def record_round_deletion(
     sender: type[InterviewRound], instance: InterviewRound, origin: Any = None, **kwargs: Any
 ) -> None:
     """A round deleted for itself; one deleted with its application leaves with the timeline."""
-    if not deleted_on_its_own(origin, InterviewRound):
+    now = instance.__dict__.pop(DATED, None)
+    if now is None:
         return
-    now = timezone.now()
     event = _event(
         instance.interview,
         str(EventKind.ROUND_DELETED),
@@ -279,14 +346,15 @@ def update_rounds(rounds: QuerySet[InterviewRound], interview: Interview, **chan
     """``rounds.update(**changes)`` of one interview's rounds, with an event per change.
 
     The rounds are read under a row lock first, so each event says what the
-    round held; nothing is written when no round matches.
+    round held; nothing is written when no round matches. The caller, the
+    application's save, holds the application's row lock already.
     """
     watched = [field for field in ROUND_FIELDS if field in changes]
     rows = list(rounds.select_for_update().values("pk", "stage", *watched))
     if not rows:
         return
     InterviewRound.objects.filter(pk__in=[row["pk"] for row in rows]).update(**changes)
-    now = timezone.now()
+    now = moment_after(interview.last_event_at)
     events = [
         _event(
             interview,
