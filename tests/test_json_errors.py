@@ -100,3 +100,23 @@ def test_the_file_endpoints_keep_their_own_types(auth_client):
     feed = auth_client.get(url, HTTP_ACCEPT="text/calendar")
     assert feed.status_code == 200
     assert feed["Content-Type"].startswith("text/calendar")
+
+
+def test_the_json_404_of_an_unknown_path_is_byte_for_byte_an_api_views(auth_client, user):
+    from_a_view = auth_client.get("/api/interviews/999999/")
+    unknown = auth_client.get("/api/no-such-endpoint/")
+
+    assert from_a_view.status_code == unknown.status_code == 404
+    assert unknown.content == from_a_view.content
+    assert unknown["Content-Type"] == from_a_view["Content-Type"]
+
+
+def test_a_write_missing_its_slash_is_told_in_the_api_views_json(auth_client, user):
+    from interview_coordinator.renderers import PackageJSONRenderer
+
+    response = auth_client.post("/api/interviews", {}, format="json")
+
+    assert response.status_code == 404
+    detail = response.json()["detail"]
+    assert "/api/interviews/" in detail
+    assert response.content == PackageJSONRenderer().render({"detail": detail})

@@ -16,6 +16,7 @@ import pytest
 from django.urls import include, path
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
+from rest_framework.test import APIClient
 
 from interview_coordinator import core_urls
 
@@ -302,3 +303,54 @@ def test_the_account_deletion_documents_its_own_body():
 
     assert body["required"] is True
     assert set(request_schema(generated, "/api/auth/user/", "delete")["properties"]) == {"password"}
+
+
+def test_the_paginated_interview_list_has_a_plain_name(schema):
+    content = schema["paths"]["/api/interviews/"]["get"]["responses"]["200"]["content"]
+
+    assert content["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PaginatedInterviewList"
+    }
+    assert "PaginatedInterviewListList" not in schema["components"]["schemas"]
+    assert "PaginatedInterviewRoundList" in schema["components"]["schemas"]
+
+
+CREDENTIAL_ANSWERS = {"401", "403"}
+
+
+def credentials(user):
+    """Ways a client can present itself: nothing, a broken token, another scheme, a valid token."""
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    access = str(RefreshToken.for_user(user).access_token)
+    return [
+        {},
+        {"HTTP_AUTHORIZATION": "Bearer not-a-token"},
+        {"HTTP_AUTHORIZATION": "Basic eDp5"},
+        {"HTTP_AUTHORIZATION": f"Bearer {access}"},
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("endpoint", ["index", "calendar feed"])
+def test_public_endpoints_document_the_credential_answers_they_give(
+    schema, auth_client, user, endpoint
+):
+    """The index and the feed need no credentials: 401 and 403 only where they really answer."""
+    if endpoint == "index":
+        documented, url = "/api/", "/api/"
+    else:
+        documented = "/api/calendar/{token}.ics"
+        url = auth_client.post("/api/profile/calendar/").json()["url"]
+    # The feed's own token, and for the feed one that names no feed (its 404).
+    urls = [url] if endpoint == "index" else [url, url.replace(".ics", "x.ics")]
+    client = APIClient()
+    answers = {
+        str(client.get(target, **presented).status_code)
+        for presented in credentials(user)
+        for target in urls
+    }
+
+    responses = set(schema["paths"][documented]["get"]["responses"])
+    assert answers - responses == set()
+    assert responses & CREDENTIAL_ANSWERS == answers & CREDENTIAL_ANSWERS

@@ -14,11 +14,15 @@ from typing import Any
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import get_class
+from rest_framework.permissions import SAFE_METHODS, AllowAny
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 JSON = "application/json"
 # A name that is not empty once surrounding spaces are removed.
 NOT_BLANK = {"type": "string", "pattern": r"\S"}
+UNAUTHORIZED = ("401", "Missing or invalid credentials.")
+INVALID_TOKEN = ("401", "Invalid credentials: none are needed, but a token sent must be valid.")
+FORBIDDEN = ("403", "Not allowed (for session authentication: CSRF failure).")
 
 
 def error_response(description: str) -> dict[str, Any]:
@@ -119,13 +123,38 @@ class PackageAutoSchema(AutoSchema):
     def takes_body(self) -> bool:
         return self.method in BODY_METHODS or self.declares_delete_body()
 
+    def get_paginated_name(self, serializer_name: str) -> str:
+        """``PaginatedInterviewList`` for a page of ``InterviewList``, not ``...ListList``."""
+        return super().get_paginated_name(serializer_name.removesuffix("List"))
+
+    def open_to_anyone(self) -> bool:
+        return all(isinstance(permission, AllowAny) for permission in self.view.get_permissions())
+
+    def credential_statuses(self) -> list[tuple[str, str]]:
+        """401 and 403 where the operation can answer them.
+
+        A write may always: its body can carry a token that is refused (the
+        token refresh), and a session's CSRF check guards writes. A read
+        answers 401 only if the view authenticates (even a view open to
+        anonymous users refuses an invalid token), and 403 only if a
+        permission can refuse it. So the index, open to anyone, answers no
+        403, and the calendar feed, which authenticates nobody (its token is
+        in its URL, an unknown one is a 404), neither 401 nor 403.
+        """
+        if self.method not in SAFE_METHODS:
+            return [UNAUTHORIZED, FORBIDDEN]
+        statuses = []
+        if self.view.get_authenticators():
+            statuses.append(UNAUTHORIZED if not self.open_to_anyone() else INVALID_TOKEN)
+        if not self.open_to_anyone():
+            statuses.append(FORBIDDEN)
+        return statuses
+
     def error_statuses(self) -> list[tuple[str, str]]:
         statuses = []
         if self.takes_body() or self._is_list_view():
             statuses.append(("400", "Invalid input, explained field by field."))
-        # Even views open to anonymous users refuse an invalid token with 401.
-        statuses.append(("401", "Missing or invalid credentials."))
-        statuses.append(("403", "Not allowed (for session authentication: CSRF failure)."))
+        statuses += self.credential_statuses()
         if "{" in self.path:
             statuses.append(("404", "No such object among the user's own."))
         if self.takes_body():

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import NoReverseMatch, Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from interview_coordinator.conf import app_settings
 from interview_coordinator.views.base import PackageViewMixin
 
 # What the index lists: key -> URL name. Names missing from the include the
@@ -94,11 +95,22 @@ def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """
     with_slash = endpoint_with_slash(request)
     if with_slash is None:
-        return JsonResponse({"detail": _("Not found.")}, status=404)
+        return json_not_found(_("Not found."))
     if request.method in SAFE_METHODS:
         return HttpResponsePermanentRedirect(with_slash)
     detail = _("Not found. Did you mean %(url)s, with a trailing slash?") % {"url": with_slash}
-    return JsonResponse({"detail": detail}, status=404)
+    return json_not_found(detail)
+
+
+def json_not_found(detail: str) -> HttpResponse:
+    """A 404 written by the renderer the API views answer with, so its bytes are theirs.
+
+    Django's ``JsonResponse`` spaces its JSON differently from DRF's renderer;
+    a client comparing or caching bodies would see two formats for one error.
+    """
+    renderer = app_settings.RENDERER_CLASSES[0]()
+    body = renderer.render({"detail": detail})
+    return HttpResponse(body, status=404, content_type=renderer.media_type)
 
 
 def endpoint_with_slash(request: HttpRequest) -> str | None:
