@@ -117,6 +117,38 @@ def test_the_api_records_creation_stage_round_and_changes(auth_client, user):
     ) == {"technical"}
 
 
+def test_clearing_dates_records_nulls_as_documented(auth_client, user):
+    future = timezone.now() + timedelta(days=4)
+    pk = auth_client.post(
+        "/api/interviews/",
+        {"company_name": "Acme", "position": "Dev", "interview_stage": "screening"},
+        format="json",
+    ).json()["id"]
+    interview = Interview.objects.get(pk=pk)
+    undated = interview.rounds.get()
+    by_hand = RoundFactory(interview=interview, stage="technical", scheduled_date=future)
+    auth_client.patch(f"/api/interviews/{pk}/", {"interview_date": future.isoformat()})
+    auth_client.patch(f"/api/interviews/{pk}/", {"interview_date": None}, format="json")
+    auth_client.patch(f"/api/interviews/rounds/{by_hand.pk}/", {"scheduled_date": None}, "json")
+    auth_client.patch(f"/api/interviews/{pk}/", {"status": None}, format="json")
+    auth_client.delete(f"/api/interviews/rounds/{by_hand.pk}/")
+
+    assert events(interview)[1:] == [
+        # A stage advance with no date ahead: a round without a date.
+        ("round_created", None, None, "api"),
+        ("round_created", None, future.isoformat(), "other"),
+        ("interview_date", None, future.isoformat(), "api"),
+        ("round_rescheduled", None, future.isoformat(), "api"),
+        ("interview_date", future.isoformat(), None, "api"),
+        # The round that follows its interview loses its date with it.
+        ("round_rescheduled", future.isoformat(), None, "api"),
+        ("round_rescheduled", future.isoformat(), None, "api"),
+        ("status", "scheduled", None, "api"),
+        ("round_deleted", None, None, "api"),
+    ]
+    assert ApplicationEvent.objects.filter(round=undated, kind="round_rescheduled").count() == 2
+
+
 def test_rounds_given_an_outcome_and_deleted_through_the_api(auth_client, user):
     interview = InterviewFactory(user=user)
     round_ = RoundFactory(interview=interview, stage="screening")
