@@ -458,9 +458,21 @@ COMMANDS = {
 
 
 def main() -> None:
+    """Run the command; a failing step ends it with the step's status and one line.
+
+    The step has already printed what went wrong: a traceback of this script
+    on top would only bury it.
+    """
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
         sys.exit(__doc__)
-    COMMANDS[sys.argv[1]](sys.argv[2:])
+    try:
+        COMMANDS[sys.argv[1]](sys.argv[2:])
+    except subprocess.CalledProcessError as error:
+        command = " ".join(str(arg) for arg in error.cmd)
+        print(f"dev.py {sys.argv[1]}: `{command}` exited with status {error.returncode}",
+              file=sys.stderr, flush=True)  # fmt: skip
+        # A child killed by signal N ends as a shell reports it: 128 + N.
+        sys.exit(error.returncode if error.returncode > 0 else 128 - error.returncode)
 
 
 if __name__ == "__main__":
