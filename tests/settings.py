@@ -109,6 +109,11 @@ REST_AUTH = {
 }
 
 CELERY_TASK_ALWAYS_EAGER = True
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", f"{REDIS_URL}/0")
+# The suite's broker is its own, in the worker's Redis database: Celery reads
+# CELERY_BROKER_URL from the environment before any setting, so one exported
+# for the example project (dev.py demo) would otherwise replace it, in this
+# process and in the workers and servers the tests start.
+os.environ.pop("CELERY_BROKER_URL", None)
+CELERY_BROKER_URL = f"{REDIS_URL}/{REDIS_CACHE_DB}"
 
 STATIC_URL = "static/"
