@@ -263,7 +263,11 @@ ENDINGS = ("rejected", "withdrawn")
 
 
 def timeline_reference(user):
-    """The timeline's numbers, walking each application's events in order."""
+    """The timeline's numbers, walking each application's events in order.
+
+    A stay lasts the days between its two events' dates in the user's timezone.
+    """
+    zone = user_timezone(user)
     # Every stage can be left (a stage may move backwards), but "completed" is
     # not reported: it is where a search ends, not a step of it.
     stays = {stage: [] for stage in InterviewStage.values}
@@ -277,7 +281,10 @@ def timeline_reference(user):
                 entries.append(event)
         for before, after in itertools.pairwise(entries):
             stays[before.new_value].append(
-                (after.created_at - before.created_at) / dt.timedelta(days=1)
+                (
+                    after.created_at.astimezone(zone).date()
+                    - before.created_at.astimezone(zone).date()
+                ).days
             )
         if interview.application_status in ENDINGS:
             endings = [

@@ -1,12 +1,13 @@
 """The dashboard's numbers from the timeline, pinned on hand-built events, and kept current."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
 
 from interview_coordinator.dashboard import dashboard_stats
-from interview_coordinator.models import ApplicationEvent, Interview
+from interview_coordinator.models import ApplicationEvent, Interview, Profile
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +71,7 @@ def test_medians_of_the_finished_stays(user, other_user):
             ("interview_stage", "technical", "technical", day(14)),
         ],
     )
-    # Applied for 6 days and 12 hours, screening for 3 days, then completed.
+    # Applied from the 2nd to midday on the 8th (6 days), screening for 3, then completed.
     application(
         user,
         status="offer",
@@ -97,9 +98,41 @@ def test_medians_of_the_finished_stays(user, other_user):
     medians, _ended = numbers(user)
 
     assert medians == {
-        "applied": 5.2,  # median of 4 and 6.5 = 5.25, one decimal
+        "applied": 5.0,  # median of 4 and 6
         "screening": 6.5,  # median of 10 and 3
         "technical": None,
+        "onsite": None,
+        "final": None,
+    }
+
+
+def local(day_, hour, minute, zone="America/New_York"):
+    return dt.datetime(2026, 10, day_, hour, minute, tzinfo=ZoneInfo(zone))
+
+
+def test_days_in_a_stage_are_between_local_calendar_dates(user):
+    """An hour across the user's midnight is a day; most of one local day is none."""
+    Profile.objects.bulk_create([Profile(user=user, timezone="America/New_York")])
+    application(
+        user,
+        stage="technical",
+        events=[
+            # 23:10 to 00:10 the next day in New York: an hour, one UTC date.
+            ("created", "applied", "applied", local(5, 23, 10)),
+            ("interview_stage", "screening", "screening", local(6, 0, 10)),
+            # 00:10 to 23:50 the same day in New York: two UTC dates.
+            ("interview_stage", "technical", "technical", local(6, 23, 50)),
+            # 23:50 on the 6th to 00:10 on the 9th: two days and twenty minutes.
+            ("interview_stage", "onsite", "onsite", local(9, 0, 10)),
+        ],
+    )
+
+    medians, _ended = numbers(user)
+
+    assert medians == {
+        "applied": 1.0,
+        "screening": 0.0,
+        "technical": 3.0,
         "onsite": None,
         "final": None,
     }

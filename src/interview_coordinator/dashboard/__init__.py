@@ -60,7 +60,7 @@ def stats_at(user: Any, clock: Clock) -> dict[str, Any]:
     )
     return {
         **stats,
-        **timeline_numbers(user),
+        **timeline_numbers(user, clock.tz),
         "upcoming_interviews": [_moment(row) for row in of_kind(UPCOMING)],
         "awaiting_response": [_awaiting(row, clock) for row in awaiting],
         "needs_review": [
