@@ -4,10 +4,12 @@ Builds the wheel, installs it into a brand-new virtualenv, creates a project
 with ``django-admin startproject``, then follows the README's "Embed it in
 your project" section literally: its fenced blocks are read from README.md
 itself, the ``# settings.py`` and ``# urls.py`` blocks appended to those
-files and the shell lines run (``pip install`` of the package installs the
-wheel). Only the database (a fresh PostgreSQL one) and the console email
-backend are this test's own. Then the API is called over HTTP. This is how
-every feature is known to ship, and how the README is known to be right.
+files and the shell lines run (``pip install`` of the clone's path installs
+the wheel built from the clone, as ``pip install <path>`` would build it).
+The README's PostgreSQL settings read the ``DB_*`` variables, which point
+at a fresh database (the README's ``createdb``); the console email backend
+is this test's own. Then the API is called over HTTP. This is how every
+feature is known to ship, and how the README is known to be right.
 """
 
 import json
@@ -30,23 +32,11 @@ from tests.servers import ROOT, create_database, drop_database, free_port, pg_pa
 pytestmark = [pytest.mark.embedding, pytest.mark.timeout(900)]
 
 README_SECTION = "Embed it in your project"
-PACKAGE = "django-interview-coordinator"
+# The README installs the package from a clone, by this placeholder path.
+CLONE = "/path/to/django-interview-coordinator"
 FENCE = re.compile(r"^```(\w+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 FRONT_END = "http://localhost:5173"
 
-# What the test adds of its own, before the README's blocks.
-SETTINGS_ADDITIONS = """
-DATABASES = {{
-    "default": {{
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": "{db_name}",
-        "USER": "{db_user}",
-        "PASSWORD": "{db_password}",
-        "HOST": "{db_host}",
-        "PORT": "{db_port}",
-    }}
-}}
-"""
 CONSOLE_EMAIL = "django.core.mail.backends.console.EmailBackend"
 # A new project configures email as its Django expects: MAILERS from 6.1 on
 # (startproject already writes this one), EMAIL_BACKEND before.
@@ -96,7 +86,7 @@ def host_project(tmp_path_factory, wheel, fresh_database):
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
     # An existing Django site, on the Django version under test.
-    pip(python, f"Django=={django.get_version()}", "psycopg[binary]")
+    pip(python, f"Django=={django.get_version()}")
     site = base / "site"
     site.mkdir()
     subprocess.run(
@@ -104,19 +94,9 @@ def host_project(tmp_path_factory, wheel, fresh_database):
         check=True,
         env=host_env(),
     )
-    params = pg_params()
     with (site / "hostsite" / "settings.py").open("a") as settings:
-        settings.write(
-            SETTINGS_ADDITIONS.format(
-                db_name=fresh_database,
-                db_user=params["user"],
-                db_password=params["password"],
-                db_host=params["host"],
-                db_port=params["port"],
-            )
-            + EMAIL_SETTINGS
-        )
-    project = HostProject(python, site)
+        settings.write(EMAIL_SETTINGS)
+    project = HostProject(python, site, host_env(fresh_database))
     for language, text in readme_snippets():
         project.follow(language, text, wheel)
     return project
@@ -125,9 +105,10 @@ def host_project(tmp_path_factory, wheel, fresh_database):
 class HostProject:
     """The host site, and the output of the commands the README had run in it."""
 
-    def __init__(self, python, site):
+    def __init__(self, python, site, env):
         self.python = python
         self.site = site
+        self.env = env
         self.outputs = {}
 
     def follow(self, language, text, wheel):
@@ -144,7 +125,7 @@ class HostProject:
             if not words:
                 continue
             if words[:2] == ["pip", "install"]:
-                pip(self.python, *(str(wheel) if w == PACKAGE else w for w in words[2:]))
+                pip(self.python, *(str(wheel) if w == CLONE else w for w in words[2:]))
             elif words[:2] == ["python", "manage.py"]:
                 self.outputs[" ".join(words[2:])] = manage(self, *words[2:])
             else:
@@ -160,11 +141,22 @@ def pip(python, *requirements):
     )
 
 
-def host_env():
-    """The environment of a host's shell: nothing of this test suite's settings."""
-    return {
-        k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "PYTHONPATH"}
-    }
+def host_env(database=None):
+    """The environment of a host's shell: nothing of this test suite's settings.
+
+    With ``database``, the ``DB_*`` variables the README's settings read name it.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "PYTHONPATH"}}
+    if database is not None:
+        params = pg_params()
+        env.update(
+            DB_NAME=database,
+            DB_USER=params["user"],
+            DB_PASSWORD=params["password"],
+            DB_HOST=params["host"],
+            DB_PORT=params["port"],
+        )
+    return env
 
 
 def manage(host_project, *args):
@@ -173,7 +165,7 @@ def manage(host_project, *args):
         cwd=host_project.site,
         capture_output=True,
         text=True,
-        env=host_env(),
+        env=host_project.env,
         check=False,
         timeout=300,
     )
@@ -189,7 +181,7 @@ def server(host_project, tmp_path_factory):
         process = subprocess.Popen(
             [str(host_project.python), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
             cwd=host_project.site,
-            env={**host_env(), "PYTHONUNBUFFERED": "1"},
+            env={**host_project.env, "PYTHONUNBUFFERED": "1"},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -312,6 +304,17 @@ def test_the_readme_gives_settings_urls_and_commands():
     assert "# settings.py" in firsts
     assert "# urls.py" in firsts
     assert any("python manage.py migrate" in text for _, text in snippets)
+
+
+def test_the_readme_installs_from_a_clone_on_postgresql():
+    """Not on PyPI yet: the package comes from a clone, with PostgreSQL's driver."""
+    snippets = readme_snippets()
+    commands = [text for language, text in snippets if language == "bash"]
+    settings = "".join(text for language, text in snippets if text.startswith("# settings.py"))
+
+    assert any(f"pip install {CLONE} " in text and "psycopg" in text for text in commands)
+    assert not any("pip install django-interview-coordinator" in text for text in commands)
+    assert '"ENGINE": "django.db.backends.postgresql"' in settings
 
 
 def test_check_warns_that_no_celery_broker_is_configured(host_project):

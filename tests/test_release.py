@@ -28,9 +28,19 @@ def built(test):
 
 
 PACKAGE = ROOT / "src" / "interview_coordinator"
-# What the tests need besides the package: the example project runs in some of them.
-SDIST_TREES = ["src", "tests", "docs", "example_project"]
-SDIST_FILES = ["pyproject.toml", "README.md", "CHANGELOG.md", "LICENSE", "tox.ini"]
+# What the tests and the docs build need besides the package: the example project
+# runs in some tests and generates the API reference's schema (docs_hooks), and
+# dev.py runs them all (`dev.py test`, `dev.py docs --build`).
+SDIST_TREES = ["src", "tests", "docs", "docs_hooks", "example_project"]
+SDIST_FILES = [
+    "pyproject.toml",
+    "README.md",
+    "CHANGELOG.md",
+    "LICENSE",
+    "tox.ini",
+    "dev.py",
+    "mkdocs.yml",
+]
 
 
 def project_version():
@@ -141,3 +151,26 @@ def test_the_sdist_holds_what_the_tests_need(sdist_names):
     assert needed - sdist_names == set()
     assert "PKG-INFO" in sdist_names
     assert not any(name.startswith(("bench/", ".ci/", ".venv")) for name in sdist_names)
+
+
+# A Markdown link or image whose target is neither a URL nor an anchor of the page.
+RELATIVE_LINK = re.compile(
+    r"\]\((?!https?://|mailto:|#)([^)]*)\)|^\[[^\]]+\]:\s*(?!https?://)(\S+)", re.M
+)
+
+
+def test_the_readme_has_no_relative_links():
+    """The README is the long description on an index, where a link to docs/... leads nowhere."""
+    assert RELATIVE_LINK.findall((ROOT / "README.md").read_text()) == []
+
+
+@built
+def test_the_long_description_is_the_readme(dist):
+    (wheel,) = dist.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        (metadata,) = [name for name in archive.namelist() if name.endswith(".dist-info/METADATA")]
+        headers = Parser().parsestr(archive.read(metadata).decode())
+    assert headers["Description-Content-Type"] == "text/markdown"
+    assert headers.get_payload().strip() == (ROOT / "README.md").read_text().strip()
+    # No public home yet: no Project-URL is made up.
+    assert headers.get_all("Project-URL") is None
