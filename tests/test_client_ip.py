@@ -69,3 +69,31 @@ def test_a_port_in_the_forwarded_address_gives_no_fresh_budget(settings):
     ]
 
     assert statuses == ([400] * 5 + [429]) * 2
+
+
+@pytest.mark.parametrize("forwarded", ["unknown", "6.6.6.6, unknown", "6.6.6.6,", "1.2.3.999"])
+def test_a_forwarded_entry_that_is_no_address_is_the_remote_address(settings, forwarded):
+    settings.INTERVIEW_COORDINATOR = {"TRUSTED_PROXY_COUNT": 1}
+
+    assert client_ip(request(forwarded=forwarded)) == "192.0.2.1"
+
+
+@pytest.mark.django_db
+def test_forwarded_entries_that_are_no_addresses_give_no_fresh_budget(settings):
+    from django.urls import reverse
+    from rest_framework.test import APIClient
+
+    settings.INTERVIEW_COORDINATOR = {**settings.INTERVIEW_COORDINATOR, "TRUSTED_PROXY_COUNT": 1}
+    forwarded = ["unknown", "", "1.2.3.999", "x, ", "nowhere:80", "unknown"]
+    statuses = [
+        APIClient(HTTP_X_FORWARDED_FOR=address)
+        .post(
+            reverse("interview_coordinator:rest_login"),
+            {"username": f"nobody{i}", "password": "wrong-guess-1"},
+            format="json",
+        )
+        .status_code
+        for i, address in enumerate(forwarded)
+    ]
+
+    assert statuses == [400] * 5 + [429]

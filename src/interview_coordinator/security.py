@@ -8,6 +8,7 @@ tokens are never logged.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from typing import Any
 
@@ -28,17 +29,23 @@ def client_ip(request: HttpRequest) -> str:
     in ``X-Forwarded-For``, so reading it would let every request claim a fresh
     address and a fresh rate-limit budget. With N trusted proxies, each of
     them appended the address it saw, so the client is the N-th entry counted
-    from the right; entries further left were written by the client.
+    from the right; entries further left were written by the client. An entry
+    there that is no address (``unknown``, empty) names no client: ``REMOTE_ADDR``.
     """
     remote = str(request.META.get("REMOTE_ADDR", "") or "")
     proxies = int(app_settings.TRUSTED_PROXY_COUNT)
     if proxies <= 0:
         return remote
     header = str(request.META.get("HTTP_X_FORWARDED_FOR", "") or "")
-    hops = [hop.strip() for hop in header.split(",") if hop.strip()]
+    hops = [hop.strip() for hop in header.split(",")]
     if len(hops) < proxies:
         return remote
-    return without_port(hops[-proxies])
+    hop = without_port(hops[-proxies])
+    try:
+        ipaddress.ip_address(hop)
+    except ValueError:
+        return remote
+    return hop
 
 
 def without_port(hop: str) -> str:
