@@ -16,6 +16,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from tests.test_timeline_recording import waiting_for_a_lock
+
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.timeout(60),
@@ -166,3 +168,39 @@ def test_two_tabs_refreshing_at_once_keep_the_user_signed_in(user):
         url("token_refresh"), {"refresh": winner.data["refresh"]}, format="json"
     )
     assert again.status_code == 200, again.data
+
+
+def test_a_rotation_racing_its_familys_revocation_does_not_survive_it(user):
+    stolen = APIClient().post(
+        url("rest_login"), {"username": "alice", "password": PASSWORD}, format="json"
+    )
+    stolen = stolen.data["refresh"]
+    thiefs = APIClient().post(url("token_refresh"), {"refresh": stolen}, format="json")
+    thiefs = thiefs.data["refresh"]
+    issued = threading.Event()
+
+    def hold_the_rotation(created, **kwargs):
+        # The thief's rotation has issued its new token; it commits once the reuse waits.
+        if created and threading.current_thread().name == "racer-0":
+            issued.set()
+            waiting_for_a_lock()
+
+    def rotate():
+        return APIClient().post(url("token_refresh"), {"refresh": thiefs}, format="json")
+
+    def reuse():
+        assert issued.wait(5)
+        return APIClient().post(url("token_refresh"), {"refresh": stolen}, format="json")
+
+    post_save.connect(hold_the_rotation, sender=OutstandingToken, weak=False)
+    try:
+        rotated, reused = in_threads(rotate, reuse)
+    finally:
+        post_save.disconnect(hold_the_rotation, sender=OutstandingToken)
+
+    assert reused.status_code == 401
+    assert rotated.status_code == 200
+    again = APIClient().post(
+        url("token_refresh"), {"refresh": rotated.data["refresh"]}, format="json"
+    )
+    assert again.status_code == 401, "a token of the revoked family outlived the revocation"

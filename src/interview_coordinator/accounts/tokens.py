@@ -63,8 +63,17 @@ def read_refresh(raw: str) -> RefreshToken:
             revoked_at = 0
         if row.created_at and row.created_at.timestamp() < revoked_at:
             raise RefreshRejected("revoked", row.user_id) from exc
-        revoke_tokens(row.user_id, family(RefreshToken(raw, verify=False)))  # type: ignore[arg-type]
+        with transaction.atomic():
+            # The lock rotate() takes: a rotation of the family that commits
+            # first is revoked too, and one that waited finds its token revoked.
+            locked_user(pk=row.user_id)
+            revoke_tokens(row.user_id, family(RefreshToken(raw, verify=False)))  # type: ignore[arg-type]
         raise RefreshRejected("blacklisted", row.user_id) from exc
+
+
+def locked_user(**lookup: Any) -> Any:
+    """The user, row-locked until commit: whatever issues or revokes their tokens takes turns."""
+    return get_user_model()._default_manager.select_for_update().filter(**lookup).first()
 
 
 def blacklisted(raw: str) -> Any:
@@ -87,14 +96,13 @@ def rotate(raw: str) -> dict[str, str]:
     token = read_refresh(raw)
     with transaction.atomic():
         user_id = token.get(jwt_settings.USER_ID_CLAIM)
-        users = get_user_model()._default_manager.select_for_update()
-        user = users.filter(**{jwt_settings.USER_ID_FIELD: user_id}).first()
+        user = locked_user(**{jwt_settings.USER_ID_FIELD: user_id})
         if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
             raise RefreshRejected("inactive", user_id)
         # simplejwt annotates blacklist() as the row; it returns get_or_create's pair.
         if blacklisting_enabled() and not token.blacklist()[1]:  # type: ignore[index]
-            # Another request (another tab) rotated this very token while this
-            # one waited for the lock: no copy was replayed, nothing is revoked.
+            # Another request (another tab) rotated this very token, or revoked
+            # its family, while this one waited for the lock: nothing more to revoke.
             raise RefreshRejected("superseded", user.pk)
         access = str(token.access_token)
         token[FAMILY] = family(token)
