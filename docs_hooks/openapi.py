@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import markdown
+
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "build" / "docs" / "openapi.json"
 
@@ -48,7 +50,7 @@ def on_pre_build(config: Any) -> None:
         env=env,
     )
     schema = json.loads(SCHEMA.read_text())
-    SCHEMA.write_text(json.dumps(with_example_emails(schema), indent=2))
+    SCHEMA.write_text(json.dumps(with_cell_html(with_example_emails(schema)), indent=2))
 
 
 def with_example_emails(node: Any) -> Any:
@@ -65,3 +67,38 @@ def with_example_emails(node: Any) -> Any:
     if node.get("format") == "email" and "example" not in node:
         node["example"] = "user@example.com"
     return node
+
+
+def with_cell_html(node: Any, *, in_cell: bool = False) -> Any:
+    """``node`` with the descriptions shown in table cells turned from Markdown into HTML.
+
+    The reference shows parameters and object properties in HTML tables,
+    whose cells Markdown leaves alone: drf-spectacular's list of an enum's
+    values ("* `offer` - Offer Received", one per line) would show as typed.
+    The schema served by a host keeps its Markdown, which Swagger UI and
+    ReDoc render themselves.
+    """
+    if isinstance(node, list):
+        return [with_cell_html(item, in_cell=in_cell) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {}
+    for key, value in node.items():
+        if key == "description" and in_cell and isinstance(value, str):
+            converted[key] = cell_html(value)
+        elif key == "parameters" and isinstance(value, list):
+            converted[key] = [with_cell_html(item, in_cell=True) for item in value]
+        elif key == "properties" and isinstance(value, dict):
+            converted[key] = {
+                name: with_cell_html(item, in_cell=True) for name, item in value.items()
+            }
+        else:
+            converted[key] = with_cell_html(value)
+    return converted
+
+
+def cell_html(text: str) -> str:
+    """Markdown as HTML for a table cell: one paragraph unwrapped, anything else kept whole."""
+    html = markdown.markdown(text)
+    inner = html.removeprefix("<p>").removesuffix("</p>")
+    return inner if f"<p>{inner}</p>" == html and "<p>" not in inner else html

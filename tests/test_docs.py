@@ -5,8 +5,11 @@ read, or a new check id fails here until docs/settings.md or docs/checks.md
 documents it; an id the docs keep after the code dropped it fails too.
 """
 
+import json
 import re
 from pathlib import Path
+
+import pytest
 
 from interview_coordinator.conf import DEFAULTS, REMOVED_SETTINGS
 
@@ -87,3 +90,25 @@ def test_no_page_shows_literal_backticks():
         if EMPTY_CODE_SPAN.search(line)
     }
     assert shown == set()
+
+
+TABLE_CELL = re.compile(r"<td>(.*?)</td>", re.S)
+# What Markdown would have turned into a list or code: shown as typed in an HTML cell.
+RAW_MARKDOWN = re.compile(r"^\s*[*+-] |`", re.M)
+
+
+def test_the_api_reference_shows_no_raw_markdown_in_its_tables():
+    """The page's tables are HTML, which Markdown leaves as it is: their cells must be HTML."""
+    pytest.importorskip("markdown", reason="the docs dependency group is not installed")
+    handler_module = pytest.importorskip(
+        "openapidocs.mk.v3", reason="the docs dependency group is not installed"
+    )
+    from docs_hooks import openapi
+
+    openapi.on_pre_build(None)
+    schema = json.loads(openapi.SCHEMA.read_text())
+    page = handler_module.OpenAPIV3DocumentationHandler(schema, style="MKDOCS").write()
+
+    cells = TABLE_CELL.findall(page)
+    assert [cell for cell in cells if RAW_MARKDOWN.search(cell)] == []
+    assert any("<li><code>offer</code> - Offer Received</li>" in cell for cell in cells)
