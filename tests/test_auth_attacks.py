@@ -213,6 +213,21 @@ class TestLockingAVictimOut:
         assert statuses == [400] * 5 + [429] * 3
         assert login(APIClient(REMOTE_ADDR="10.12.1.1"), username="alice").status_code == 429
 
+    def test_wrong_passwords_at_account_deletion_spend_the_account_budget(self, user, client_for):
+        owner = client_for(user)
+        statuses = [
+            owner.delete(
+                url("rest_user_details"),
+                {"password": "wrong-guess-1"},
+                format="json",
+                REMOTE_ADDR=f"10.14.0.{i}",
+            ).status_code
+            for i in range(6)
+        ]
+
+        assert statuses == [400] * 5 + [429]
+        assert login(APIClient(REMOTE_ADDR="10.14.1.1"), username="alice").status_code == 429
+
 
 class TestResetEmailsGoThroughCelery:
     def test_with_the_broker_down_nothing_is_sent_in_the_request(

@@ -1,7 +1,7 @@
 """Deleting one's own account: the current password, then everything goes at once.
 
 A stolen access token alone must not delete an account, so the current
-password is required (and guesses are limited per account, as logins are).
+password is required (wrong ones spend the failure budget of logins).
 The refresh tokens are blacklisted before the user row goes, so no copy of
 one can mint an access token afterwards; the package's data is erased by the
 core app's ``erase_user_data`` in the same transaction.
@@ -16,13 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.request import Request
 
-from interview_coordinator.accounts import tokens
-from interview_coordinator.conf import app_settings
+from interview_coordinator.accounts import passwords, tokens
 from interview_coordinator.portability.erasure import erase_user_data
-from interview_coordinator.ratelimit import enforce
 from interview_coordinator.security import log_event
-
-SCOPE = "account-delete"
 
 
 class AccountDeleteSerializer(serializers.Serializer[Any]):
@@ -34,17 +30,11 @@ class AccountDeleteSerializer(serializers.Serializer[Any]):
     )
 
     def validate_password(self, value: str) -> str:
-        request = self.context["request"]
-        # Counted before checking, so that guesses with a stolen access token
-        # meet the same per-account budget as login attempts.
-        enforce(
-            request,
-            SCOPE,
-            str(request.user.pk),
-            str(app_settings.LOGIN_ACCOUNT_RATE),
-            str(_("for this account")),
-        )
-        if not request.user.check_password(value):
+        """Wrong passwords spend the account's failure budget, as failed logins do."""
+        user = self.context["request"].user
+        if not passwords.attempt(
+            self.context["request"], user, "", lambda: user.check_password(value)
+        ):
             raise serializers.ValidationError(_("The password is not correct."), code="invalid")
         return value
 
