@@ -260,6 +260,21 @@ class TestEnumerationPolicy:
         assert answers["alice"].status_code == answers["ghost"].status_code == 429
         assert "for this account" in answers["ghost"].data["detail"]
 
+    def test_a_username_beside_ones_own_email_tells_nothing(self, user, make_user):
+        make_user("mallory", password="mallory-own-password")
+        probes = ["alice", "nosuchuser", "alice@example.com", "nosuch@example.com"]
+        statuses = [
+            login(
+                APIClient(REMOTE_ADDR=f"10.8.{i}.1"),
+                "mallory-own-password",
+                username=probe,
+                email="mallory@example.com",
+            ).status_code
+            for i, probe in enumerate(probes)
+        ]
+
+        assert statuses == [statuses[0]] * 4, dict(zip(probes, statuses, strict=True))
+
     def test_registration_says_when_a_name_is_taken(self, api_client, user):
         response = register(api_client, "Alice", "new@example.com")
 

@@ -122,6 +122,8 @@ class TestLogin:
             {"username": "ALICE"},
             {"email": "Alice@Example.com"},
             {"username": "alice@example.com"},
+            {"username": "Alice", "email": "alice@example.com"},
+            {"username": "", "email": "alice@example.com"},
         ],
     )
     def test_by_username_or_email_ignoring_case(self, api_client, user, name):

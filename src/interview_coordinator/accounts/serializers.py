@@ -141,15 +141,18 @@ class RegisterSerializer(serializers.Serializer[Any]):
 
 
 def find_account(username: str, email: str) -> Any:
-    """The one account named by a username or an email, ignoring case.
+    """The one account named by the username, else by the email, ignoring case.
 
-    A name holding ``@`` is an email first, so no username shadows another account's email.
+    The email is not read beside a username: falling back to it when no such username
+    exists would tell which do. A username holding ``@`` is an email first, so no username
+    shadows another account's email.
     """
-    lookups = [("email", username)] if "@" in username else []
-    for kind, value in [*lookups, ("username", username), ("email", email)]:
-        found = list(users_named(kind, value)[:2]) if value else []
+    name = username or email
+    kinds = ("email", "username") if "@" in username else ("username",) if username else ("email",)
+    for kind in kinds:
+        found = list(users_named(kind, name)[:2])
         if len(found) > 1:
-            found = [user for user in found if getattr(user, model_field(kind)) == value]
+            found = [user for user in found if getattr(user, model_field(kind)) == name]
         if len(found) == 1:
             return found[0]
     return None
