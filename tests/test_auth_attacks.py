@@ -19,6 +19,10 @@ PASSWORD = "correct-horse-battery"
 FULL_WIDTH_ALICE = "\uff41\uff4c\uff49\uff43\uff45"
 
 
+def full_width(text):
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
 def url(name):
     return reverse(f"interview_coordinator:{name}")
 
@@ -259,6 +263,26 @@ class TestEnumerationPolicy:
 
         assert answers["alice"].status_code == answers["ghost"].status_code == 429
         assert "for this account" in answers["ghost"].data["detail"]
+
+    @pytest.mark.parametrize(
+        "spelling",
+        [str.upper, full_width, lambda name: name.replace("ss", "\u00df")],
+        ids=["upper", "full-width", "sharp-s"],
+    )
+    @pytest.mark.parametrize(
+        "names", [("strasse", "grosse"), ("strasse@example.com", "grosse@example.com")]
+    )
+    def test_an_unknown_name_is_locked_like_an_account_whatever_its_spelling(
+        self, make_user, names, spelling
+    ):
+        make_user("strasse")
+        answers = []
+        for name in names:  # the account's, then an unknown one
+            for i in range(5):
+                login(APIClient(REMOTE_ADDR=f"10.9.{i}.1"), "wrong-guess-1", username=name)
+            answers.append(login(APIClient(REMOTE_ADDR="10.9.9.9"), "x", username=spelling(name)))
+
+        assert answers[0].status_code == answers[1].status_code, [a.data for a in answers]
 
     def test_a_username_beside_ones_own_email_tells_nothing(self, user, make_user):
         make_user("mallory", password="mallory-own-password")

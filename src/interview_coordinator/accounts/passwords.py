@@ -96,13 +96,16 @@ class PasswordResetForm(forms.PasswordResetForm):
 
 
 def attempt(request: Request, account: Any, name: str, check: Callable[[], T]) -> T:
-    """``check`` a password unless its device's, account's or name's failures are over (429)."""
+    """``check`` a password unless its device's, account's or name's failures are over (429).
+
+    ``name``, for no account, is the name as lookups compare it (``serializers.name_key``).
+    """
     cookie = request.COOKIES.get(DEVICE_COOKIE, "")
     try:
         pk, device = signing.loads(cookie, salt=DEVICE_SALT, max_age=DEVICE_MAX_AGE)
     except (signing.BadSignature, ValueError, TypeError):
         pk = device = None
-    bucket = f"account:{account.pk}" if account else f"name:{name.casefold()}"
+    bucket = f"account:{account.pk}" if account else f"name:{name}"
     bucket = f"device:{device}" if account and str(pk) == str(account.pk) else bucket
     rate, what = str(app_settings.LOGIN_ACCOUNT_RATE), str(_("for this account"))
     enforce(request, "login-failures", bucket, rate, what, count=False)

@@ -68,6 +68,16 @@ def users_named(kind: str, value: str) -> Any:
     )
 
 
+def name_key(value: str) -> str:
+    """A name as ``users_named`` compares it, so an unknown one is counted as an account is.
+
+    The database's case mapping, not Python's: to it ``straße`` is not ``strasse``.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT UPPER(%s)", [get_user_model().normalize_username(value)])
+        return str(cursor.fetchone()[0])
+
+
 def claim(user: Any, kinds: tuple[str, ...]) -> None:
     """Save a user whose names are free, checked under a lock per name; a conflict is a 400.
 
@@ -147,8 +157,8 @@ def find_account(username: str, email: str) -> Any:
     exists would tell which do. A username holding ``@`` is an email first, so no username
     shadows another account's email.
     """
-    name = username or email
-    kinds = ("email", "username") if "@" in username else ("username",) if username else ("email",)
+    name, at = username or email, "@" in get_user_model().normalize_username(username)
+    kinds = ("email", "username") if at else ("username",) if username else ("email",)
     for kind in kinds:
         found = list(users_named(kind, name)[:2])
         if len(found) > 1:
@@ -176,7 +186,10 @@ class LoginSerializer(rest_auth.LoginSerializer):  # type: ignore[misc]
         # hashes the password anyway, so timing does not reveal which exist.
         name = account.get_username() if account else username or email
         user = passwords.attempt(
-            request, account, name, lambda: authenticate(request, username=name, password=password)
+            request,
+            account,
+            "" if account else name_key(name),
+            lambda: authenticate(request, username=name, password=password),
         )
         if user is None:
             account_id = account.pk if account else None
