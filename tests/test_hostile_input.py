@@ -140,6 +140,33 @@ def test_text_lengths_and_types(auth_client, field, value):
     assert_field_error(create(auth_client, **{field: value}), field)
 
 
+@pytest.mark.parametrize(
+    ("path", "field", "value"),
+    [
+        (LIST, "company_name", 123),
+        (LIST, "position", 1.5),
+        (LIST, "position", True),
+        (LIST, "notes", 3),
+        (LIST, "notes", False),
+        (ROUNDS, "notes", 3),
+        ("/api/profile/", "timezone", 0),
+    ],
+)
+def test_text_fields_refuse_numbers_and_booleans(auth_client, user, path, field, value):
+    """A JSON number is not a string: refused like a boolean, never stored as "123"."""
+    body = {field: value}
+    if path == LIST:
+        body = {"company_name": "Acme", "position": "Engineer", **body}
+    elif path == ROUNDS:
+        body = {"interview": InterviewFactory(user=user).pk, "stage": "final", **body}
+    send = auth_client.patch if path == "/api/profile/" else auth_client.post
+
+    response = send(path, body, format="json")
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {field: ["Not a valid string."]}
+
+
 def test_the_longest_allowed_text_is_accepted(auth_client):
     response = create(auth_client, company_name="x" * 200, position="y" * 200, notes="z" * 10_000)
 

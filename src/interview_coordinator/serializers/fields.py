@@ -8,6 +8,9 @@
   already stored, sent back cut (see ``wall_clock``).
 - ``AsciiDateField``: dates and datetimes are ASCII; DRF's parsers would
   read other scripts' digits ("١٩٩٩") as the same number.
+- ``StrictTextField``: text is a JSON string. DRF's ``CharField`` reads the
+  number 123 as "123" but refuses ``true``; every text field of the package
+  refuses both, with DRF's own message, as the auth endpoints do.
 - ``PlainTextField`` and ``SafeHTMLField``: the text rules of ``sanitize``.
 - ``OptionalChoiceField``: an HTML select left empty sends ``""``; for an
   optional choice that means "none", stored as NULL rather than as a value
@@ -158,7 +161,16 @@ class OptionalChoiceField(serializers.ChoiceField):
         return super().to_internal_value(data)
 
 
-class PlainTextField(serializers.CharField):
+class StrictTextField(serializers.CharField):
+    """A string and nothing else: a number or a boolean is "Not a valid string."."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
+class PlainTextField(StrictTextField):
     """Text shown as text: control characters removed, markup refused."""
 
     def to_internal_value(self, data: Any) -> str:
@@ -173,7 +185,7 @@ class PlainTextField(serializers.CharField):
         return cleaned
 
 
-class SafeHTMLField(serializers.CharField):
+class SafeHTMLField(StrictTextField):
     """Notes: a small safe subset of HTML, cleaned by nh3; ``null`` reads as empty.
 
     The original front end sends ``null`` for empty notes, so it is accepted

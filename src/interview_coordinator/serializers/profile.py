@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from interview_coordinator.models import Profile, known_timezones
 from interview_coordinator.reminders.emails import user_email
+from interview_coordinator.serializers.fields import StrictTextField
 
 REMINDER_TIME_FORMAT = "%H:%M"
 REMINDER_TIME_INPUT_FORMATS = ["%H:%M", "%H:%M:%S"]
@@ -41,7 +42,7 @@ class ReminderTimeField(serializers.TimeField):
 @extend_schema_field(
     {"type": "string", "enum": sorted(known_timezones()), "example": "Europe/Berlin"}
 )
-class TimezoneField(serializers.CharField):
+class TimezoneField(StrictTextField):
     default_error_messages = {
         "unknown": _("{value!r} is not a known IANA timezone name, e.g. 'Europe/Berlin'."),
     }
