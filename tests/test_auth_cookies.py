@@ -52,8 +52,19 @@ def same_origin(browser):
     }
 
 
+def csrf_cookie(browser):
+    """What the front end does first: any answer of auth/ sets the csrftoken cookie."""
+    assert browser.get(url("rest_user_details"), secure=True).cookies["csrftoken"].value
+    return browser
+
+
 def sign_in(browser):
-    return browser.post(url("rest_login"), {"username": "alice", "password": PASSWORD}, secure=True)
+    return csrf_cookie(browser).post(
+        url("rest_login"),
+        {"username": "alice", "password": PASSWORD},
+        secure=True,
+        **same_origin(browser),
+    )
 
 
 def test_login_puts_both_tokens_in_httponly_cookies(browser):
@@ -138,17 +149,23 @@ def test_the_refresh_cookie_alone_does_not_refresh_or_log_out_without_the_csrf_t
     assert accepted.cookies["ic-refresh"].value != refresh
 
 
-def test_a_refresh_token_in_the_body_needs_no_csrf_token(browser):
+def test_a_refresh_token_in_the_body_needs_the_csrf_token_too(browser):
     refresh = sign_in(browser).cookies["ic-refresh"].value
-    body_client = APIClient(enforce_csrf_checks=True)
+    body_client = csrf_cookie(APIClient(enforce_csrf_checks=True))
 
-    response = body_client.post(url("token_refresh"), {"refresh": refresh}, format="json")
+    response = body_client.post(
+        url("token_refresh"),
+        {"refresh": refresh},
+        format="json",
+        secure=True,
+        **same_origin(body_client),
+    )
 
     assert response.status_code == 200, response.data
 
 
 def test_no_answer_puts_a_token_where_javascript_reads_it(browser):
-    registered = browser.post(
+    registered = csrf_cookie(browser).post(
         url("rest_register"),
         {
             "username": "newcomer",
@@ -158,6 +175,7 @@ def test_no_answer_puts_a_token_where_javascript_reads_it(browser):
         },
         format="json",
         secure=True,
+        **same_origin(browser),
     )
     signed_in = sign_in(browser)
     refreshed = browser.post(
@@ -169,3 +187,54 @@ def test_no_answer_puts_a_token_where_javascript_reads_it(browser):
         assert response.data["access"] == ""
         assert response.data.get("refresh", "") == ""
         assert response.cookies["ic-access"].value
+
+
+def cross_site_form(browser, name, **fields):
+    """A plain <form> of another site posting to ``name``: form-encoded, no CSRF token."""
+    return browser.post(url(name), fields, secure=True, HTTP_ORIGIN="https://evil.example")
+
+
+@pytest.mark.parametrize("fields", [{}, {"x": "1"}])
+def test_another_site_cannot_sign_the_browser_out(browser, fields):
+    # SameSite=Lax: a cross-site form's POST carries none of the site's cookies.
+    response = cross_site_form(APIClient(enforce_csrf_checks=True), "rest_logout", **fields)
+
+    assert response.status_code == 403, response.data
+    assert "CSRF" in response.data["detail"]
+    assert "ic-access" not in response.cookies
+
+
+@pytest.mark.parametrize("name", ["rest_login", "rest_register", "token_refresh"])
+def test_another_site_cannot_sign_the_browser_in_to_its_own_account(browser, make_user, name):
+    make_user("mallory", password="mallory-own-password")
+    attackers = APIClient().post(
+        url("rest_login"), {"username": "mallory", "password": "mallory-own-password"}
+    )
+    fields = {
+        "rest_login": {"username": "mallory", "password": "mallory-own-password"},
+        "rest_register": {
+            "username": "mallory2",
+            "email": "mallory2@example.com",
+            "password1": "Str0ng-enough-pw",
+            "password2": "Str0ng-enough-pw",
+        },
+        "token_refresh": {"refresh": attackers.cookies["ic-refresh"].value},
+    }[name]
+
+    response = cross_site_form(browser, name, **fields)
+
+    assert response.status_code == 403, response.data
+    assert "CSRF" in response.data["detail"]
+    assert "ic-access" not in response.cookies
+    assert "ic-refresh" not in response.cookies
+
+
+def test_the_header_mode_needs_no_csrf_token(user):
+    browser = APIClient(enforce_csrf_checks=True)
+    signed_in = browser.post(url("rest_login"), {"username": "alice", "password": PASSWORD})
+    refresh = signed_in.data["refresh"]
+
+    refreshed = browser.post(url("token_refresh"), {"refresh": refresh})
+    signed_out = browser.post(url("rest_logout"), {"refresh": refreshed.data["refresh"]})
+
+    assert (signed_in.status_code, refreshed.status_code, signed_out.status_code) == (200,) * 3

@@ -11,7 +11,6 @@ from typing import Any
 
 from dj_rest_auth import serializers as rest_auth
 from dj_rest_auth.app_settings import api_settings as rest_auth_settings
-from dj_rest_auth.jwt_auth import JWTCookieAuthentication
 from django.contrib.auth import authenticate, get_user_model, update_session_auth_hash
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
@@ -198,15 +197,13 @@ class LoginSerializer(rest_auth.LoginSerializer):  # type: ignore[misc]
 
 
 class LogoutSerializer(serializers.Serializer[Any]):
-    """Logout's (and refresh's) refresh token: the body's, else the refresh cookie's (with CSRF)."""
+    """Logout's (and refresh's) refresh token: the body's, else the refresh cookie's."""
 
     refresh = TextField(max_length=4096, required=False, allow_blank=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        request = self.context["request"]
-        cookie = request.COOKIES.get(rest_auth_settings.JWT_AUTH_REFRESH_COOKIE or "", "")
-        if not attrs.get("refresh") and cookie:
-            JWTCookieAuthentication().enforce_csrf(request)
+        cookies = self.context["request"].COOKIES
+        cookie = cookies.get(rest_auth_settings.JWT_AUTH_REFRESH_COOKIE or "", "")
         return {"refresh": str(attrs.get("refresh") or cookie)}
 
 

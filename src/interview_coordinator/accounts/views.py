@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from dj_rest_auth import views as rest_auth
 from dj_rest_auth.app_settings import api_settings as rest_auth_settings
-from dj_rest_auth.jwt_auth import get_refresh_view, unset_jwt_cookies
+from dj_rest_auth.jwt_auth import JWTCookieAuthentication, get_refresh_view, unset_jwt_cookies
 from dj_rest_auth.serializers import JWTSerializer
 from dj_rest_auth.utils import jwt_encode
 from django.contrib.auth import logout as django_logout
@@ -41,6 +41,8 @@ class AuthView(PackageViewMixin):
     throttle_classes = [ClientRateThrottle]
     # None: the package's AUTHENTICATION_CLASSES; [] where the body is the credential.
     authentication: list[type[BaseAuthentication]] | None = None
+    # Sets or clears the JWT cookies: in cookie mode, only the site's own pages may ask.
+    sets_cookies = False
 
     def get_authenticators(self) -> list[BaseAuthentication]:
         if self.authentication is None:
@@ -51,12 +53,22 @@ class AuthView(PackageViewMixin):
         # dj-rest-auth's own, rather than the package's default IsAuthenticated.
         return [permission() for permission in self.permission_classes]  # type: ignore[misc]
 
+    def check_permissions(self, request: Request) -> None:
+        """In cookie mode, a cross-site form must neither sign a browser out nor in as another.
+
+        dj-rest-auth's CSRF check, which its ``JWT_AUTH_COOKIE_ENFORCE_CSRF_ON_UNAUTHENTICATED``
+        applies to requests it authenticates: nothing is authenticated here.
+        """
+        if self.sets_cookies and cookie_mode():
+            JWTCookieAuthentication().enforce_csrf(request)
+        super().check_permissions(request)
+
     def get_authenticate_header(self, request: Request) -> str:
         # A refused token must answer 401, which DRF only gives with a challenge.
         return 'Bearer realm="api"'
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
-        """Tokens in dj-rest-auth's cookie mode come with the CSRF cookie, and none to scripts.
+        """Answers in dj-rest-auth's cookie mode come with the CSRF cookie, and no token to scripts.
 
         dj-rest-auth blanks only the body's refresh token (the keys stay, for front ends).
         """
@@ -66,11 +78,17 @@ class AuthView(PackageViewMixin):
         if not rest_auth_settings.JWT_AUTH_RETURN_EXPIRATION:
             data.pop("access_expiration", None)
             data.pop("refresh_expiration", None)
-        if rest_auth_settings.JWT_AUTH_COOKIE and "access" in data:
-            get_token(request._request)
-            if rest_auth_settings.JWT_AUTH_HTTPONLY:
-                data["access"] = ""
+        if cookie_mode():
+            get_token(request._request)  # the CSRF cookie, which the next unsafe request needs
+        hidden = rest_auth_settings.JWT_AUTH_COOKIE and rest_auth_settings.JWT_AUTH_HTTPONLY
+        if hidden and "access" in data:
+            data["access"] = ""
         return response
+
+
+def cookie_mode() -> bool:
+    """Whether dj-rest-auth keeps a JWT in a cookie, which a browser sends by itself."""
+    return bool(rest_auth_settings.JWT_AUTH_COOKIE or rest_auth_settings.JWT_AUTH_REFRESH_COOKIE)
 
 
 def signed_out(request: Request, response: Response) -> Response:
@@ -87,6 +105,7 @@ class LoginView(AuthView, rest_auth.LoginView):  # type: ignore[misc]
 
     serializer_class: Any = bodies.LoginSerializer
     authentication = []
+    sets_cookies = True
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response: Response = super().post(request, *args, **kwargs)
@@ -122,6 +141,7 @@ class TokenRefreshView(AuthView, get_refresh_view()):  # type: ignore[misc]
 
     serializer_class = bodies.RefreshSerializer
     authentication = []
+    sets_cookies = True
 
 
 def access_user_id(request: Request) -> Any:
@@ -139,6 +159,7 @@ class LogoutView(AuthView, rest_auth.LogoutView):  # type: ignore[misc]
 
     authentication = [SessionAuthentication]
     http_method_names = ["post", "options"]
+    sets_cookies = True
 
     def logout(self, request: Request) -> Response:
         serializer = bodies.LogoutSerializer(data=request.data, context={"request": request})
