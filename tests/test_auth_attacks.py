@@ -250,6 +250,20 @@ class TestResetEmailsGoThroughCelery:
         assert int(response["Retry-After"]) > 0
         assert mailoutbox == []
 
+    def test_with_a_transport_that_cannot_be_imported_it_is_a_503(
+        self, api_client, user, mailoutbox, celery_through
+    ):
+        # kombu's MongoDB transport needs pymongo, which is not installed here.
+        celery_through("mongodb://127.0.0.1:27017/broker")
+
+        response = api_client.post(
+            url("rest_password_reset"), {"email": "alice@example.com"}, format="json"
+        )
+
+        assert response.status_code == 503, response.data
+        assert response.json()["detail"].startswith("Emails cannot be queued")
+        assert mailoutbox == []
+
 
 class TestEnumerationPolicy:
     """docs/auth.md: only registration tells whether an account exists."""

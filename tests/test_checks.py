@@ -161,3 +161,25 @@ def test_a_celery_broker_is_enough(host_celery_app):
 @override_settings(CELERY_BROKER_URL=None, CELERY_TASK_ALWAYS_EAGER=True)
 def test_tasks_run_eagerly_need_no_broker(host_celery_app):
     call_command("check", fail_level="WARNING")
+
+
+# kombu's MongoDB transport imports pymongo when it is loaded, and pymongo is
+# not installed here: the broker's scheme names a transport that cannot load,
+# as redis:// does where celery[redis] was not installed.
+UNLOADABLE_BROKER = "mongodb://127.0.0.1:27017/broker"
+
+
+@override_settings(CELERY_BROKER_URL=UNLOADABLE_BROKER, CELERY_TASK_ALWAYS_EAGER=False)
+def test_a_broker_whose_transport_cannot_be_imported_is_an_error(host_celery_app):
+    with pytest.raises(ImportError):
+        __import__("pymongo")
+    with pytest.raises(SystemCheckError, match=r"interview_coordinator\.E006") as raised:
+        call_command("check")
+    assert "pymongo" in str(raised.value)
+    assert "django-interview-coordinator[redis]" in str(raised.value)
+
+
+@override_settings(CELERY_BROKER_URL="nosuchbroker://x", CELERY_TASK_ALWAYS_EAGER=False)
+def test_a_broker_of_an_unknown_scheme_is_an_error(host_celery_app):
+    with pytest.raises(SystemCheckError, match=r"interview_coordinator\.E006"):
+        call_command("check")

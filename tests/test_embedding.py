@@ -18,6 +18,8 @@ import re
 import shlex
 import subprocess
 import sys
+import textwrap
+import time
 import urllib.error
 import urllib.request
 import venv
@@ -27,7 +29,15 @@ from pathlib import Path
 import django
 import pytest
 
-from tests.servers import ROOT, create_database, drop_database, free_port, pg_params, wait_for_port
+from tests.servers import (
+    ROOT,
+    ThrowawayRedis,
+    create_database,
+    drop_database,
+    free_port,
+    pg_params,
+    wait_for_port,
+)
 
 pytestmark = [pytest.mark.embedding, pytest.mark.timeout(900)]
 
@@ -125,11 +135,18 @@ class HostProject:
             if not words:
                 continue
             if words[:2] == ["pip", "install"]:
-                pip(self.python, *(str(wheel) if w == CLONE else w for w in words[2:]))
+                pip(self.python, *(installable(w, wheel) for w in words[2:]))
             elif words[:2] == ["python", "manage.py"]:
                 self.outputs[" ".join(words[2:])] = manage(self, *words[2:])
             else:
                 pytest.fail(f"README command this test cannot follow: {line!r}")
+
+
+def installable(word, wheel):
+    """The wheel for the clone's path, with the extras the README asks for."""
+    if word.startswith(CLONE):
+        return str(wheel) + word.removeprefix(CLONE)
+    return word
 
 
 def pip(python, *requirements):
@@ -312,7 +329,7 @@ def test_the_readme_installs_from_a_clone_on_postgresql():
     commands = [text for language, text in snippets if language == "bash"]
     settings = "".join(text for language, text in snippets if text.startswith("# settings.py"))
 
-    assert any(f"pip install {CLONE} " in text and "psycopg" in text for text in commands)
+    assert any(f'pip install "{CLONE}[redis]" ' in text and "psycopg" in text for text in commands)
     assert not any("pip install django-interview-coordinator" in text for text in commands)
     assert '"ENGINE": "django.db.backends.postgresql"' in settings
 
@@ -367,3 +384,107 @@ EMBED_CREATE_MAILER = (
     "from django.contrib.auth import get_user_model; "
     f"get_user_model().objects.create_user('mailer', 'mailer@example.com', '{PASSWORD}')"
 )
+
+
+def reminders_celery_app(project):
+    """The Celery app of docs/reminders.md ("The Celery setup a host needs"), for ``project``."""
+    text = (ROOT / "docs" / "reminders.md").read_text()
+    section = text[text.index("\n## The Celery setup a host needs\n") :]
+    (app,) = [
+        textwrap.dedent(block)
+        for language, block in INDENTED_FENCE.findall(section)
+        if language == "python" and "Celery(" in block
+    ]
+    imported = re.search(r"\(`(from \.celery import app as celery_app)`\)", section)
+    assert imported, "docs/reminders.md no longer says how the app is imported"
+    return app.replace("mysite", project), imported.group(1) + "\n"
+
+
+INDENTED_FENCE = re.compile(r"^ *```(\w+)\n(.*?)^ *```$", re.MULTILINE | re.DOTALL)
+
+
+@pytest.fixture(scope="module")
+def celery_site(host_project, tmp_path_factory):
+    """The host with the docs' Celery app, a real worker on a real Redis, and a server.
+
+    The server and the worker find the broker in ``CELERY_BROKER_URL``, from the
+    environment, as the README's ``celery -A mysite worker`` line does.
+    """
+    app, imported = reminders_celery_app("hostsite")
+    (host_project.site / "hostsite" / "celery.py").write_text(app)
+    with (host_project.site / "hostsite" / "__init__.py").open("a") as init:
+        init.write(imported)
+    broker = ThrowawayRedis()
+    broker.start()
+    env = {**host_project.env, "CELERY_BROKER_URL": f"{broker.url}/0", "PYTHONUNBUFFERED": "1"}
+    logs = tmp_path_factory.mktemp("celery-site")
+    port = free_port()
+    celery = host_project.python.parent / "celery"
+    commands = {
+        "worker": [str(celery), "-A", "hostsite", "worker", "--pool=solo", "--loglevel=INFO"],
+        "server": [
+            str(host_project.python),
+            *("manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"),
+        ],
+    }
+    processes = {}
+    for name, command in commands.items():
+        with (logs / f"{name}.log").open("wb") as log:
+            processes[name] = subprocess.Popen(
+                command, cwd=host_project.site, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+    try:
+        try:
+            wait_for_port(port, 30, processes["server"])
+        except (RuntimeError, TimeoutError) as error:
+            output = {name: (logs / f"{name}.log").read_text(errors="replace") for name in commands}
+            pytest.fail(f"the host project's server did not start: {error}\n{output}")
+        yield CelerySite(f"http://127.0.0.1:{port}/api/", env, logs / "worker.log")
+    finally:
+        for process in processes.values():
+            process.terminate()
+            process.wait(timeout=20)
+        broker.stop()
+
+
+class CelerySite:
+    def __init__(self, url, env, worker_log):
+        self.url = url
+        self.env = env
+        self.worker_log = worker_log
+
+    def worker_output(self, wanted, timeout=60):
+        """The worker's log once it holds ``wanted``, or as it is after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            log = self.worker_log.read_text(errors="replace")
+            if wanted in log or time.monotonic() > deadline:
+                return log
+            time.sleep(0.5)
+
+
+def test_with_the_redis_extra_a_worker_sends_what_the_site_queues(host_project, celery_site):
+    check = subprocess.run(
+        [str(host_project.python), "manage.py", "check"],
+        cwd=host_project.site,
+        env=celery_site.env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert check.returncode == 0, check.stderr
+    assert "interview_coordinator.W003" not in check.stderr
+    manage(host_project, "shell", "-c", EMBED_CREATE_MAILER.replace("mailer", "queued"))
+    status, body = call(
+        "POST", celery_site.url + "auth/login/", {"username": "queued", "password": PASSWORD}
+    )
+    assert status == 200, body
+
+    status, queued = call("POST", celery_site.url + "profile/test-email/", token=body["access"])
+
+    log = celery_site.worker_output("To: queued@example.com")
+    assert status == 202, (queued, log)
+    assert queued["status"] == "queued"
+    assert "To: queued@example.com" in log, log
+    assert "Test email from your interview coordinator" in log

@@ -87,6 +87,19 @@ def test_broker_down_is_a_quick_503_and_the_rest_keeps_working(auth_client, cele
 
 
 @pytest.mark.django_db
+def test_a_broker_transport_that_cannot_be_imported_is_a_503(auth_client, celery_through):
+    # kombu's MongoDB transport needs pymongo, which is not installed here, as
+    # the Redis transport needs redis and packaging (the package's redis extra).
+    celery_through("mongodb://127.0.0.1:27017/broker")
+
+    response = auth_client.post(URL)
+
+    assert response.status_code == 503
+    assert "task queue is unreachable" in response.json()["detail"]
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
 def test_a_broker_that_accepts_but_never_answers_is_a_503(auth_client, celery_through, settings):
     settings.INTERVIEW_COORDINATOR = {"BROKER_TIMEOUT_SECONDS": 0.5}
     with socket.socket() as silent:

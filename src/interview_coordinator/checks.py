@@ -30,6 +30,7 @@ E002 = "interview_coordinator.E002"
 E003 = "interview_coordinator.E003"
 E004 = "interview_coordinator.E004"
 E005 = "interview_coordinator.E005"
+E006 = "interview_coordinator.E006"
 W001 = "interview_coordinator.W001"
 W002 = "interview_coordinator.W002"
 W003 = "interview_coordinator.W003"
@@ -166,3 +167,33 @@ def check_celery_broker(
             id=W003,
         )
     ]
+
+
+@register(Tags.compatibility)
+def check_broker_transport(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    # Kombu imports a transport's module and its library only when the first
+    # message is published: a missing one (the Redis transport needs redis and
+    # packaging) would otherwise pass every check and fail each email request.
+    from celery import current_app
+
+    if current_app.conf.task_always_eager or not current_app.conf.broker_url:
+        return []
+    try:
+        with current_app.connection_for_write() as connection:
+            connection.get_transport_cls()(client=connection)
+    except (ImportError, KeyError) as exc:
+        # The scheme only: the URL may carry the broker's password.
+        scheme = str(current_app.conf.broker_url).partition("://")[0]
+        return [
+            Error(
+                f"The Celery broker's transport ({scheme}://) cannot be loaded: "
+                f"{type(exc).__name__}: {exc}",
+                hint="Install the transport's dependencies: for a Redis broker, "
+                "pip install 'django-interview-coordinator[redis]' (Celery's redis extra); "
+                "for another broker, Celery's extra of that name.",
+                id=E006,
+            )
+        ]
+    return []

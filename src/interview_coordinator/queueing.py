@@ -4,7 +4,9 @@ Celery's defaults retry a failed publish for seconds and a Redis transport
 retries its connection on top of that; a request would hang and the API
 worker with it. Here a request publishes once, on its own connection, with
 connect and read timeouts of ``BROKER_TIMEOUT_SECONDS``, and a broker that
-does not answer becomes ``BrokerUnavailable``.
+does not answer becomes ``BrokerUnavailable``; so does a publish that fails
+for any other reason (a transport whose library is not installed, a
+malformed broker URL), so that the caller answers 503 rather than 500.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, Task
-from kombu.exceptions import KombuError
 
 from interview_coordinator.conf import app_settings
 
@@ -50,6 +51,8 @@ def publish(task: Task[Any, Any], *args: Any) -> str:
                 connection=connection,  # type: ignore[call-arg]
                 retry=False,
             )
-    except (KombuError, OSError) as exc:
-        raise BrokerUnavailable(str(exc)) from exc
+    except Exception as exc:
+        # Beyond KombuError and OSError: an ImportError of the transport, a
+        # ValueError of its URL... whatever it is, the email is not queued.
+        raise BrokerUnavailable(f"{type(exc).__name__}: {exc}") from exc
     return str(result.id)
