@@ -183,3 +183,77 @@ def test_a_broker_whose_transport_cannot_be_imported_is_an_error(host_celery_app
 def test_a_broker_of_an_unknown_scheme_is_an_error(host_celery_app):
     with pytest.raises(SystemCheckError, match=r"interview_coordinator\.E006"):
         call_command("check")
+
+
+@override_settings(INTERVIEW_COORDINATOR={"PAGE_SIZE_MAX": "ten"})
+def test_a_setting_of_the_wrong_type_is_an_error():
+    with pytest.raises(SystemCheckError, match=r"interview_coordinator\.E007") as raised:
+        call_command("check")
+    assert "INTERVIEW_COORDINATOR['PAGE_SIZE_MAX'] must be a whole number" in str(raised.value)
+    assert "'ten'" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PAGE_SIZE_MAX", 0),
+        ("MAX_INTERVIEWS_PER_USER", 10.0),
+        ("TRUSTED_PROXY_COUNT", -1),
+        ("TRUSTED_PROXY_COUNT", True),
+        ("BLACKLIST_ON_LOGOUT", "yes"),
+        ("RATELIMIT_FAIL_OPEN", 1),
+        ("REMINDER_MAX_ATTEMPTS", 0),
+        ("SMTP_TIMEOUT_SECONDS", 0),
+        ("BROKER_TIMEOUT_SECONDS", float("nan")),
+        ("REMINDER_RETRY_BACKOFF_SECONDS", "60"),
+        ("AUTHENTICATION_CLASSES", "rest_framework.authentication.SessionAuthentication"),
+        ("RENDERER_CLASSES", [42]),
+        ("PASSWORD_VALIDATORS", ["django.contrib.auth.password_validation.MinimumLengthValidator"]),
+        ("PASSWORD_RESET_URL", 42),
+        ("CALENDAR_PAST_DAYS", None),
+        ("AUTH_RATE", 5),
+    ],
+)
+def test_each_setting_refuses_values_of_another_type_or_range(settings, name, value):
+    from interview_coordinator.checks import check_setting_values
+
+    settings.INTERVIEW_COORDINATOR = {name: value}
+    messages = check_setting_values(None)
+    assert [m.id for m in messages] == ["interview_coordinator.E007"]
+    assert repr(name) in messages[0].msg
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("REMINDER_MAX_ATTEMPTS", 3),
+        ("SMTP_TIMEOUT_SECONDS", 2.5),
+        ("REMINDER_RETRY_BACKOFF_SECONDS", 30),
+        ("PASSWORD_VALIDATORS", []),
+        ("AUTHENTICATION_CLASSES", ("rest_framework.authentication.SessionAuthentication",)),
+        ("TRUSTED_PROXY_COUNT", 2),
+        ("ID_DOMAIN", "example.com"),
+        ("RATELIMIT_FAIL_OPEN", True),
+    ],
+)
+def test_values_of_the_documented_type_pass(settings, name, value):
+    from interview_coordinator.checks import check_setting_values
+
+    settings.INTERVIEW_COORDINATOR = {name: value}
+    assert check_setting_values(None) == []
+
+
+def test_every_setting_has_a_kind_that_its_default_passes():
+    from interview_coordinator.conf import DEFAULTS, KINDS
+
+    assert set(KINDS) == set(DEFAULTS)
+    assert {name: KINDS[name].problem(value) for name, value in DEFAULTS.items()} == dict.fromkeys(
+        DEFAULTS
+    )
+
+
+@override_settings(INTERVIEW_COORDINATOR=[("PAGE_SIZE_MAX", 10)])
+def test_settings_that_are_not_a_dict_are_an_error():
+    with pytest.raises(SystemCheckError, match=r"interview_coordinator\.E007") as raised:
+        call_command("check")
+    assert "INTERVIEW_COORDINATOR must be a dict, not list" in str(raised.value)

@@ -12,7 +12,13 @@ from django.apps import AppConfig, apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
-from interview_coordinator.conf import DEFAULTS, REMOVED_SETTINGS, SETTINGS_NAME, app_settings
+from interview_coordinator.conf import (
+    DEFAULTS,
+    REMOVED_SETTINGS,
+    SETTINGS_NAME,
+    app_settings,
+    setting_problems,
+)
 from interview_coordinator.queueing import broker_configured
 from interview_coordinator.ratelimit import parse_rate
 
@@ -31,6 +37,7 @@ E003 = "interview_coordinator.E003"
 E004 = "interview_coordinator.E004"
 E005 = "interview_coordinator.E005"
 E006 = "interview_coordinator.E006"
+E007 = "interview_coordinator.E007"
 W001 = "interview_coordinator.W001"
 W002 = "interview_coordinator.W002"
 W003 = "interview_coordinator.W003"
@@ -144,6 +151,23 @@ def check_setting_names(
                 )
             )
     return messages
+
+
+@register(Tags.compatibility)
+def check_setting_values(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    # A value of the wrong type or out of range would otherwise pass every
+    # check and answer 500 to the first request that reads it.
+    return [
+        Error(
+            problem,
+            hint="See the settings reference for each setting's type and range, "
+            "or remove the key to use its default.",
+            id=E007,
+        )
+        for problem in setting_problems()
+    ]
 
 
 @register(Tags.compatibility)

@@ -7,7 +7,9 @@ written back into ``django.conf.settings``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -105,6 +107,113 @@ REMOVED_SETTINGS: Mapping[str, str] = MappingProxyType(
         "RATELIMIT_USE_CACHE setting instead (a CACHES alias, default 'default').",
     }
 )
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What values one setting takes, so that a check refuses others at start-up.
+
+    A wrongly typed value would otherwise pass every check and fail the first
+    request that reads it, with a 500.
+    """
+
+    what: str
+    types: tuple[type, ...]
+    minimum: float | None = None
+    positive: bool = False
+    nullable: bool = False
+    items: tuple[type, ...] = ()
+
+    def problem(self, value: Any) -> str | None:
+        """Why ``value`` is not of this kind, or None when it is."""
+        if value is None and self.nullable:
+            return None
+        if not self.is_typed(value):
+            return f"must be {self.what}, not {value!r} ({type(value).__name__})"
+        if not self.is_in_range(value):
+            return f"must be {self.what}, not {value!r}"
+        return None
+
+    def is_typed(self, value: Any) -> bool:
+        # bool is an int to Python, but never a count here.
+        if isinstance(value, bool) and bool not in self.types:
+            return False
+        if not isinstance(value, self.types):
+            return False
+        items: Any = value
+        return all(isinstance(item, self.items) for item in items) if self.items else True
+
+    def is_in_range(self, value: Any) -> bool:
+        if isinstance(value, float) and not math.isfinite(value):
+            return False
+        if self.minimum is not None and value < self.minimum:
+            return False
+        return not (self.positive and value <= 0)
+
+
+def _whole(minimum: int, *, nullable: bool = False) -> Kind:
+    what = f"a whole number of at least {minimum}" + (", or None" if nullable else "")
+    return Kind(what, (int,), minimum=minimum, nullable=nullable)
+
+
+_SECONDS = Kind("a number of seconds greater than 0", (int, float), positive=True)
+_RATE = Kind("a rate such as '5/m' (str)", (str,))
+_BOOL = Kind("True or False", (bool,))
+_TEXT_OR_NONE = Kind("a str, or None", (str,), nullable=True)
+_CLASSES = Kind("a list of dotted paths or classes", (list, tuple), items=(str, type))
+
+# The kind of every setting, checked by interview_coordinator.E007.
+KINDS: Mapping[str, Kind] = MappingProxyType(
+    {
+        "AUTHENTICATION_CLASSES": _CLASSES,
+        "PERMISSION_CLASSES": _CLASSES,
+        "RENDERER_CLASSES": _CLASSES,
+        "PAGE_SIZE_MAX": _whole(1),
+        "MAX_INTERVIEWS_PER_USER": _whole(1),
+        "MAX_ROUNDS_PER_INTERVIEW": _whole(1),
+        "AUTH_RATE": _RATE,
+        "LOGIN_ACCOUNT_RATE": _RATE,
+        "PASSWORD_RESET_RATE": _RATE,
+        "RATELIMIT_FAIL_OPEN": _BOOL,
+        "PASSWORD_VALIDATORS": Kind(
+            "a list of dicts (AUTH_PASSWORD_VALIDATORS form), or None",
+            (list, tuple),
+            nullable=True,
+            items=(dict,),
+        ),
+        "PASSWORD_RESET_URL": _TEXT_OR_NONE,
+        "TRUSTED_PROXY_COUNT": _whole(0),
+        "BLACKLIST_ON_LOGOUT": _BOOL,
+        "TEST_EMAIL_RATE": _RATE,
+        "REMINDER_BATCH_SIZE": _whole(1),
+        "REMINDER_MAX_ATTEMPTS": _whole(1, nullable=True),
+        "REMINDER_RETRY_BACKOFF_SECONDS": _SECONDS,
+        "REMINDER_RETRY_MAX_BACKOFF_SECONDS": _SECONDS,
+        "REMINDER_FROM_EMAIL": _TEXT_OR_NONE,
+        "REMINDER_CLAIM_TIMEOUT_SECONDS": _SECONDS,
+        "SMTP_TIMEOUT_SECONDS": _SECONDS,
+        "SMTP_DATA_TIMEOUT_SECONDS": _SECONDS,
+        "ID_DOMAIN": _TEXT_OR_NONE,
+        "BROKER_TIMEOUT_SECONDS": _SECONDS,
+        "CALENDAR_PAST_DAYS": _whole(0),
+        "CALENDAR_CANCELLED_DAYS": _whole(0),
+        "CALENDAR_FEED_RATE": _RATE,
+        "IMPORT_MAX_BYTES": _whole(1),
+        "IMPORT_MAX_ROWS": _whole(1),
+    }
+)
+
+
+def setting_problems() -> list[str]:
+    """What is wrong with the values of the host's settings, one sentence each."""
+    value = getattr(settings, SETTINGS_NAME, {})
+    if not isinstance(value, dict):
+        return [f"{SETTINGS_NAME} must be a dict, not {type(value).__name__}."]
+    return [
+        f"{SETTINGS_NAME}[{name!r}] {problem}."
+        for name in sorted(value)
+        if name in KINDS and (problem := KINDS[name].problem(value[name])) is not None
+    ]
 
 
 class AppSettings:
