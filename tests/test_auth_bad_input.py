@@ -157,7 +157,7 @@ def test_error_messages_name_the_fields(api_client):
 
     assert response.status_code == 400
     body = json.loads(response.content)
-    assert set(body) == {"username", "email", "password2"}
+    assert set(body) == {"username", "email", "password1", "password2"}
     assert body["email"] == ["Enter a valid email address."]
 
 

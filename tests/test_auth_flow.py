@@ -113,6 +113,17 @@ class TestRegistration:
         assert response.status_code == 400
         assert "username" in response.data
 
+    def test_every_mistake_is_reported_at_once(self, api_client):
+        body = {"username": "", "email": "bad", "password1": "x", "password2": "y"}
+
+        response = api_client.post(url("rest_register"), body, format="json")
+
+        assert response.status_code == 400
+        errors = response.json()
+        assert set(errors) == {"username", "email", "password1", "password2"}
+        assert "too short" in " ".join(errors["password1"])
+        assert "didn't match" in errors["password2"][0]
+
 
 class TestLogin:
     @pytest.mark.parametrize(

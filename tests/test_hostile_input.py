@@ -312,6 +312,33 @@ def test_malformed_bodies_and_wrong_content_types(auth_client, body, content_typ
 
 
 @pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        (LIST, {"limit": "abc", "status": "zzz"}),
+        (LIST, {"limit": "0", "offset": "-1", "interview_stage": "hired", "search": "a\x00b"}),
+        (LIST, {"offset": "x", "interview_date_after": "soon"}),
+        (ROUNDS, {"limit": "abc", "outcome": "won", "upcoming": "maybe"}),
+    ],
+)
+def test_every_invalid_query_parameter_is_reported_at_once(auth_client, user, path, params):
+    InterviewFactory(user=user)
+
+    response = auth_client.get(path, params)
+
+    assert response.status_code == 400
+    assert set(response.json()) == set(params)
+
+
+def test_every_invalid_page_parameter_of_a_timeline_is_reported_at_once(auth_client, user):
+    interview = InterviewFactory(user=user)
+
+    response = auth_client.get(f"{LIST}{interview.pk}/timeline/", {"limit": "a", "offset": "b"})
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"limit", "offset"}
+
+
+@pytest.mark.parametrize(
     ("params", "key"),
     [
         ({"limit": "abc"}, "limit"),

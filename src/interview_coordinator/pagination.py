@@ -34,16 +34,21 @@ RowT = TypeVar("RowT")
 
 def parse_count(request: Request, name: str, *, minimum: int) -> int | None:
     """The integer query parameter ``name``, or None when absent or empty; 400 when malformed."""
+    if message := count_error(request, name, minimum=minimum):
+        raise ValidationError({name: [message]}, code="invalid")
     text = request.query_params.get(name, "").strip()
-    if not text:
-        return None
+    return int(text) if text else None
+
+
+def count_error(request: Request, name: str, *, minimum: int) -> str | None:
+    """What is wrong with the integer query parameter ``name``, if anything."""
+    text = request.query_params.get(name, "").strip()
     # isdigit() also accepts superscripts, which int() refuses, and other scripts' digits.
-    if not (text.isascii() and text.isdigit()) or len(text) > MAX_DIGITS or int(text) < minimum:
-        raise ValidationError(
-            {name: [_("Enter a whole number of at least %(minimum)d.") % {"minimum": minimum}]},
-            code="invalid",
-        )
-    return int(text)
+    if not text or (
+        text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS and int(text) >= minimum
+    ):
+        return None
+    return str(_("Enter a whole number of at least %(minimum)d.") % {"minimum": minimum})
 
 
 class ArrayOrPagePagination(LimitOffsetPagination):
@@ -63,14 +68,26 @@ class ArrayOrPagePagination(LimitOffsetPagination):
     def get_offset(self, request: Request) -> int:
         return parse_count(request, self.offset_query_param, minimum=0) or 0
 
+    def parameter_errors(self, request: Request) -> dict[str, Any]:
+        """The messages of every malformed page parameter, so that one answer names them all.
+
+        Checked before paging: without limit DRF never reads offset, and
+        ?offset=abc would pass.
+        """
+        errors: dict[str, Any] = {}
+        for name, minimum in ((self.limit_query_param, 1), (self.offset_query_param, 0)):
+            if message := count_error(request, name, minimum=minimum):
+                errors[name] = [message]
+        return errors
+
     def paginate_queryset(
         self,
         queryset: QuerySet[ModelT, RowT] | Sequence[RowT],
         request: Request,
         view: APIView | None = None,
     ) -> list[RowT] | None:
-        # Checked first: without limit DRF never reads offset, and ?offset=abc would pass.
-        self.get_offset(request)
+        if errors := self.parameter_errors(request):
+            raise ValidationError(errors)
         return super().paginate_queryset(queryset, request, view)
 
     def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:

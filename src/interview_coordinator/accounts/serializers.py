@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from dj_rest_auth import serializers as rest_auth
@@ -116,6 +117,14 @@ class UserDetailsSerializer(rest_auth.UserDetailsSerializer):  # type: ignore[mi
         return instance
 
 
+def new_user(attrs: dict[str, Any]) -> Any:
+    """An unsaved user with the registration's names, normalized as the model does."""
+    model = get_user_model()
+    username = model.normalize_username(attrs.get("username", ""))
+    email = model._default_manager.normalize_email(attrs.get("email", ""))
+    return model(**{model_field("username"): username, model_field("email"): email})
+
+
 class RegisterSerializer(serializers.Serializer[Any]):
     """dj-rest-auth's registration body, on the host's user model and validators."""
 
@@ -124,24 +133,46 @@ class RegisterSerializer(serializers.Serializer[Any]):
     password1 = password_field()
     password2 = password_field()
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        model = get_user_model()
-        username = model.normalize_username(attrs["username"])
-        email = model._default_manager.normalize_email(attrs["email"])
-        user = model(**{model_field("username"): username, model_field("email"): email})
-        errors: dict[str, list[Any]] = {}
-        if attrs["password1"] != attrs["password2"]:
-            errors["password2"] = [passwords.MISMATCH]
+    def to_internal_value(self, data: Any) -> Any:
+        """The fields' errors and the account rules' together: one answer names every mistake.
+
+        DRF runs ``validate`` only once every field is valid, so a blank
+        username would hide a weak password until the next try.
+        """
         try:
-            model._meta.get_field(model_field("username")).run_validators(username)  # type: ignore[union-attr]
-        except DjangoValidationError as exc:
-            errors["username"] = exc.messages
-        if messages := passwords.password_errors(attrs["password1"], user):
-            errors["password1"] = messages
-        if errors:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not isinstance(data, Mapping) or not isinstance(exc.detail, dict):
+                raise
+            valid = {
+                name: field.run_validation(field.get_value(data))
+                for name, field in self.fields.items()
+                if name not in exc.detail
+            }
+            raise serializers.ValidationError({**self.rule_errors(valid), **exc.detail}) from exc
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if errors := self.rule_errors(attrs):
             raise serializers.ValidationError(errors)
+        user = new_user(attrs)
         user.set_password(attrs["password1"])
         return {"user": user}
+
+    def rule_errors(self, attrs: dict[str, Any]) -> dict[str, list[Any]]:
+        """The username's validators and the password policy, on those of ``attrs`` present."""
+        user = new_user(attrs)
+        errors: dict[str, list[Any]] = {}
+        if attrs.keys() >= {"password1", "password2"} and attrs["password1"] != attrs["password2"]:
+            errors["password2"] = [passwords.MISMATCH]
+        if "username" in attrs:
+            try:
+                user._meta.get_field(model_field("username")).run_validators(user.get_username())
+            except DjangoValidationError as exc:
+                errors["username"] = exc.messages
+        password = attrs.get("password1")
+        if password is not None and (messages := passwords.password_errors(password, user)):
+            errors["password1"] = messages
+        return errors
 
     def save(self, **kwargs: Any) -> Any:
         claim(self.validated_data["user"], ("username", "email"))

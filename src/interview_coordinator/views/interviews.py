@@ -22,6 +22,7 @@ from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -85,10 +86,29 @@ class OwnedRowsViewSet(PackageViewMixin, viewsets.ModelViewSet[ModelT], Generic[
     filter_backends = [DjangoFilterBackend]
 
     def filter_queryset(self, queryset: QuerySet[ModelT, RowT]) -> QuerySet[ModelT, RowT]:
-        """Filters, search and ordering shape lists; a detail is looked up by id alone."""
+        """Filters, search and ordering shape lists; a detail is looked up by id alone.
+
+        A list's malformed filters and page parameters are refused in one
+        answer that names them all, not one by one across retries.
+        """
         if self.action != "list":
             return queryset
-        return super().filter_queryset(queryset)
+        errors = self.page_parameter_errors()
+        try:
+            queryset = super().filter_queryset(queryset)
+        except ValidationError as error:
+            if not isinstance(error.detail, dict):
+                raise
+            raise ValidationError({**error.detail, **errors}) from error
+        if errors:
+            raise ValidationError(errors)
+        return queryset
+
+    def page_parameter_errors(self) -> dict[str, Any]:
+        paginator = self.paginator
+        if isinstance(paginator, ArrayOrPagePagination):
+            return paginator.parameter_errors(self.request)
+        return {}
 
     def get_object(self) -> ModelT:
         try:
