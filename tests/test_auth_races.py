@@ -204,3 +204,55 @@ def test_a_rotation_racing_its_familys_revocation_does_not_survive_it(user):
         url("token_refresh"), {"refresh": rotated.data["refresh"]}, format="json"
     )
     assert again.status_code == 401, "a token of the revoked family outlived the revocation"
+
+
+def racing_password_posts(name, bodies):
+    """Post each body to ``name`` at once, both held until both passed validation; the answers."""
+
+    def post(i, body):
+        client = APIClient(REMOTE_ADDR=f"10.15.0.{i}")
+        if "old_password" in body:  # each request with its own instance of the user
+            client.force_authenticate(get_user_model().objects.get(username="alice"))
+        return lambda: client.post(url(name), body, format="json")
+
+    release = hold_at(pre_save, get_user_model(), 2)
+    try:
+        answers = in_threads(*(post(i, body) for i, body in enumerate(bodies)))
+    finally:
+        release()
+    assert sorted(answer.status_code for answer in answers) == [200, 400]
+    again = post(9, bodies[0])()  # what a later, sequential attempt answers
+    assert again.status_code == 400
+    refused = next(answer for answer in answers if answer.status_code == 400)
+    assert refused.json() == again.json()
+    return answers
+
+
+def new_passwords(i):
+    return {"new_password1": f"An0ther-good-one-{i}", "new_password2": f"An0ther-good-one-{i}"}
+
+
+def test_two_password_changes_with_one_old_password_set_one_password(user):
+    bodies = [{"old_password": PASSWORD, **new_passwords(i)} for i in range(2)]
+
+    answers = racing_password_posts("rest_password_change", bodies)
+
+    user.refresh_from_db()
+    winner = answers.index(next(answer for answer in answers if answer.status_code == 200))
+    assert user.check_password(bodies[winner]["new_password1"])
+
+
+def test_one_reset_token_used_twice_at_once_sets_one_password(user):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    bodies = [{"uid": uid, "token": token, **new_passwords(i)} for i in range(2)]
+
+    answers = racing_password_posts("rest_password_reset_confirm", bodies)
+
+    user.refresh_from_db()
+    winner = answers.index(next(answer for answer in answers if answer.status_code == 200))
+    assert user.check_password(bodies[winner]["new_password1"])

@@ -263,8 +263,14 @@ class NewPasswordSerializer(serializers.Serializer[Any]):
     event = "password_reset"
 
     def save(self, **kwargs: Any) -> Any:
-        form = self.set_password_form
-        form.save()
+        with transaction.atomic():
+            # Checked again in turn on the locked row: a concurrent change or
+            # reset may have used the old password or the token since.
+            user = self.set_password_form.user
+            user.refresh_from_db(from_queryset=type(user)._default_manager.select_for_update())
+            self.run_validation(self.initial_data)
+            form = self.set_password_form
+            form.save()
         log_event(
             self.event, self.context["request"], user_id=form.user.pk, revoked_tokens=form.revoked
         )
