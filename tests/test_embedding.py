@@ -29,6 +29,7 @@ from pathlib import Path
 import django
 import pytest
 
+import interview_coordinator
 from tests.servers import (
     ROOT,
     ThrowawayRedis,
@@ -44,6 +45,8 @@ pytestmark = [pytest.mark.embedding, pytest.mark.timeout(900)]
 README_SECTION = "Embed it in your project"
 # The README installs the package from a clone, by this placeholder path.
 CLONE = "/path/to/django-interview-coordinator"
+# ...and, once released, from PyPI by its name (docs/releasing.md).
+PROJECT = "django-interview-coordinator"
 FENCE = re.compile(r"^```(\w+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 FRONT_END = "http://localhost:5173"
 
@@ -143,9 +146,10 @@ class HostProject:
 
 
 def installable(word, wheel):
-    """The wheel for the clone's path, with the extras the README asks for."""
-    if word.startswith(CLONE):
-        return str(wheel) + word.removeprefix(CLONE)
+    """The wheel for the clone's path or the project's name, with the README's extras."""
+    for source in (CLONE, PROJECT):
+        if word == source or word.startswith(f"{source}["):
+            return str(wheel) + word.removeprefix(source)
     return word
 
 
@@ -323,14 +327,16 @@ def test_the_readme_gives_settings_urls_and_commands():
     assert any("python manage.py migrate" in text for _, text in snippets)
 
 
-def test_the_readme_installs_from_a_clone_on_postgresql():
-    """Not on PyPI yet: the package comes from a clone, with PostgreSQL's driver."""
+def test_the_readme_installs_from_a_clone_until_released_on_postgresql():
+    """Before a release the package comes from a clone, after it from PyPI, with psycopg."""
     snippets = readme_snippets()
     commands = [text for language, text in snippets if language == "bash"]
     settings = "".join(text for language, text in snippets if text.startswith("# settings.py"))
+    released = not re.search(r"\.dev\d*$", interview_coordinator.__version__)
+    source, other = (PROJECT, CLONE) if released else (CLONE, PROJECT)
 
-    assert any(f'pip install "{CLONE}[redis]" ' in text and "psycopg" in text for text in commands)
-    assert not any("pip install django-interview-coordinator" in text for text in commands)
+    assert any(f'pip install "{source}[redis]" ' in text and "psycopg" in text for text in commands)
+    assert not any(f"pip install {other}" in text.replace('"', "") for text in commands)
     assert '"ENGINE": "django.db.backends.postgresql"' in settings
 
 

@@ -174,3 +174,35 @@ def test_the_long_description_is_the_readme(dist):
     assert headers.get_payload().strip() == (ROOT / "README.md").read_text().strip()
     # No public home yet: no Project-URL is made up.
     assert headers.get_all("Project-URL") is None
+
+
+# What the README says while the package is not on PyPI: on PyPI, where the
+# README is the long description, a release must not say it.
+UNPUBLISHED = re.compile(r"not\s+(?:yet\s+)?published", re.IGNORECASE)
+DEV_VERSION = re.compile(r"\.dev\d*$")
+
+
+def unreleased_wording(version, description):
+    """The sentences of ``description`` that a release ``version`` must not publish."""
+    if DEV_VERSION.search(version):
+        return []
+    sentences = re.split(r"(?<=[.!?])\s+", " ".join(description.split()))
+    return [sentence for sentence in sentences if UNPUBLISHED.search(sentence)]
+
+
+def test_a_release_of_todays_readme_would_be_refused():
+    """The check below would stop a release whose README still says it is unpublished."""
+    readme = (ROOT / "README.md").read_text()
+    assert unreleased_wording("0.1.0.dev0", readme) == []
+    (sentence,) = unreleased_wording("1.0.0", readme)
+    assert sentence.startswith("The package is not published on PyPI yet.")
+
+
+@built
+def test_a_release_does_not_say_it_is_unpublished(dist):
+    (wheel,) = dist.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        (metadata,) = [name for name in archive.namelist() if name.endswith(".dist-info/METADATA")]
+        headers = Parser().parsestr(archive.read(metadata).decode())
+    # docs/releasing.md, step "README": say how to install it from PyPI instead.
+    assert unreleased_wording(headers["Version"], headers.get_payload()) == []
