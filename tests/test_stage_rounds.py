@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from interview_coordinator.models import InterviewRound, ReminderDelivery
+from interview_coordinator.models import ApplicationEvent, InterviewRound, ReminderDelivery
 from tests.factories import InterviewFactory, RoundFactory
 
 pytestmark = pytest.mark.django_db
@@ -248,3 +248,64 @@ def test_a_rejected_applications_own_date_is_neither_reminded_nor_upcoming(auth_
     assert response.status_code == 200
     assert reminded_moments(interview.pk) == []
     assert upcoming_count(auth_client) == 0
+
+
+class TestEveryWayOfWriting:
+    """The stage rule is the model's: a shell save and the admin record the round too."""
+
+    def recorded(self, interview_id):
+        return list(
+            ApplicationEvent.objects.filter(interview_id=interview_id, kind="round_created")
+            .order_by("pk")
+            .values_list("round_stage", "source")
+        )
+
+    def test_a_shell_save_that_advances_the_stage_records_the_round(self, user, future):
+        interview = InterviewFactory(user=user, interview_date=future, status="scheduled")
+        interview.interview_stage = "technical"
+        interview.save()
+        assert list(interview.rounds.values_list("stage", "outcome", "scheduled_date")) == [
+            ("technical", "pending", future)
+        ]
+        assert self.recorded(interview.pk) == [("technical", "other")]
+        assert reminded_moments(interview.pk) == [future]
+
+    def test_a_shell_create_at_a_round_stage_records_the_round(self, user):
+        interview = InterviewFactory(user=user, interview_stage="screening", interview_date=None)
+        assert list(interview.rounds.values_list("stage", flat=True)) == ["screening"]
+        assert self.recorded(interview.pk) == [("screening", "other")]
+
+    def test_a_save_that_moves_the_stage_back_records_nothing(self, user):
+        interview = InterviewFactory(user=user, interview_stage="final", interview_date=None)
+        interview.interview_stage = "technical"
+        interview.save()
+        assert list(interview.rounds.values_list("stage", flat=True)) == ["final"]
+
+    def test_the_admin_change_form_records_the_round(self, make_user, user):
+        staff = make_user("staff", is_staff=True, is_superuser=True)
+        admin = Client()
+        admin.force_login(staff)
+        interview = InterviewFactory(user=user, interview_date=None, status=None)
+        response = admin.post(
+            f"/admin/interview_coordinator/interview/{interview.pk}/change/",
+            {
+                "user": user.pk,
+                "company_name": interview.company_name,
+                "position": interview.position,
+                "interview_stage": "onsite",
+                "application_status": "in_progress",
+                "application_date": interview.application_date.isoformat(),
+                "notes": "",
+                "rounds-TOTAL_FORMS": "0",
+                "rounds-INITIAL_FORMS": "0",
+                "events-TOTAL_FORMS": "0",
+                "events-INITIAL_FORMS": "0",
+            },
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        assert self.recorded(interview.pk) == [("onsite", "admin")]
+
+    def test_the_api_records_one_round_per_advance(self, auth_client, staged):
+        auth_client.patch(detail(staged), {"interview_stage": "onsite"}, format="json")
+        assert self.recorded(staged) == [("technical", "api"), ("onsite", "api")]
+        assert InterviewRound.objects.filter(interview_id=staged).count() == 2

@@ -48,6 +48,7 @@ def test_a_shell_save_records_its_changes_as_other(user):
         ("created", None, "applied", "other"),
         ("interview_stage", "applied", "screening", "other"),
         ("application_status", "in_progress", "rejected", "other"),
+        ("round_created", None, None, "other"),
     ]
     stored = Interview.objects.get(pk=interview.pk)
     assert (
@@ -225,7 +226,11 @@ def test_the_admin_shows_the_timeline_read_only(admin_client, user):
     assert not timeline.has_add_permission
     assert not timeline.has_change_permission
     assert not timeline.has_delete_permission
-    assert [form.original.kind for form in timeline] == ["interview_stage", "created"]
+    assert [form.original.kind for form in timeline] == [
+        "round_created",
+        "interview_stage",
+        "created",
+    ]
     assert "events" not in [f.formset.prefix for f in added.context["inline_admin_formsets"]]
 
 
@@ -293,7 +298,8 @@ def test_erasure_and_account_deletion_delete_the_events(user, other_user):
 
     counts = erase_user_data(user.pk)
 
-    assert counts["interview_coordinator.ApplicationEvent"] == 1
+    # Its creation and the round its stage recorded.
+    assert counts["interview_coordinator.ApplicationEvent"] == 2
     assert set(ApplicationEvent.objects.values_list("interview_id", flat=True)) == {kept.pk}
     InterviewFactory(user=user)
     user.delete()
@@ -310,6 +316,7 @@ def test_the_full_export_holds_the_events(auth_client, user):
     assert [(e["kind"], e["new_value"], e["source"]) for e in exported["events"]] == [
         ("created", "applied", "other"),
         ("interview_stage", "screening", "other"),
+        ("round_created", interview.interview_date.isoformat(), "other"),
     ]
 
 

@@ -17,13 +17,20 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.db.models.signals import post_delete, post_init, post_save
+from django.db.models.signals import post_delete, post_init, post_save, pre_save
 from django.dispatch import receiver
 
 from interview_coordinator.calendar import note_deletion
 from interview_coordinator.history import deleted_on_its_own
-from interview_coordinator.models import DashboardSnapshot, Interview, InterviewRound, Profile
-from interview_coordinator.pipeline import keep_rounds_in_step
+from interview_coordinator.models import (
+    FIRST_STAGE,
+    DashboardSnapshot,
+    Interview,
+    InterviewRound,
+    Profile,
+    RoundStage,
+)
+from interview_coordinator.pipeline import keep_rounds_in_step, record_stage_round
 from interview_coordinator.reminders.digests import plan_digest, wants_digests
 from interview_coordinator.reminders.planning import plan
 
@@ -74,6 +81,44 @@ def plan_or_defer(user_id: Any, interview_id: int) -> None:
         deferred.add(user_id)
 
 
+# The stage an interview held before the save under way (pre_save to post_save).
+PREVIOUS_STAGE = "_interview_coordinator_previous_stage"
+
+
+@receiver(pre_save, sender=Interview, dispatch_uid="interview_coordinator.read_stage")
+def read_previous_stage(
+    sender: type[Interview],
+    instance: Interview,
+    raw: bool = False,
+    update_fields: Any = None,
+    using: str = "default",
+    **kwargs: Any,
+) -> None:
+    """Note the stored stage, so that any save advancing it records its round.
+
+    The rule belongs to the model rather than the API: the admin, a shell
+    and a script move stages too. A new interview starts from the first
+    stage. The row is read locked, as the timeline reads it, and only when
+    the stage saved is a round stage: no other stage records a round.
+    """
+    if (
+        raw
+        or instance.interview_stage not in RoundStage.values
+        or (update_fields is not None and "interview_stage" not in update_fields)
+    ):
+        return
+    previous = FIRST_STAGE
+    if not instance._state.adding:
+        previous = (
+            Interview.objects.using(using)
+            .select_for_update()
+            .filter(pk=instance.pk)
+            .values_list("interview_stage", flat=True)
+            .first()
+        )
+    setattr(instance, PREVIOUS_STAGE, previous)
+
+
 @receiver(post_save, sender=Interview, dispatch_uid="interview_coordinator.plan_interview")
 def plan_interview(
     sender: type[Interview], instance: Interview, raw: bool = False, **kwargs: Any
@@ -81,6 +126,9 @@ def plan_interview(
     if raw:
         return
     # The rounds first: planning reads their dates.
+    previous_stage = instance.__dict__.pop(PREVIOUS_STAGE, None)
+    if previous_stage is not None:
+        record_stage_round(instance, previous_stage)
     keep_rounds_in_step(instance)
     plan_or_defer(instance.user_id, instance.pk)
 

@@ -22,7 +22,6 @@ from interview_coordinator.bounds import validate_date_in_range
 from interview_coordinator.ids import ID_MAX_DIGITS
 from interview_coordinator.models import (
     COMPLETED_BEFORE_SCHEDULED,
-    FIRST_STAGE,
     NOTES_MAX_LENGTH,
     Interview,
     InterviewRound,
@@ -31,7 +30,6 @@ from interview_coordinator.models import (
     Location,
     completed_before_scheduled,
 )
-from interview_coordinator.pipeline import record_stage_round
 from interview_coordinator.rows import (
     INTERVIEW_COLUMNS,
     ROUND_COLUMNS,
@@ -195,8 +193,7 @@ class InterviewSerializer(serializers.ModelSerializer[Interview]):
 
     def create(self, validated_data: dict[str, Any]) -> Interview:
         validated_data.setdefault("application_date", self.creation_day())
-        interview = super().create(validated_data)
-        record_stage_round(interview, FIRST_STAGE)
+        interview: Interview = super().create(validated_data)
         return interview
 
     def creation_day(self) -> datetime.date:
@@ -206,12 +203,6 @@ class InterviewSerializer(serializers.ModelSerializer[Interview]):
         """
         created = self.instance.created_at if self.instance is not None else timezone.now()
         return timezone.localdate(created, timezone=request_timezone(self.context["request"]))
-
-    def update(self, instance: Interview, validated_data: dict[str, Any]) -> Interview:
-        previous_stage = instance.interview_stage
-        interview = super().update(instance, validated_data)
-        record_stage_round(interview, previous_stage)
-        return interview
 
     def to_representation(self, instance: Interview) -> dict[str, Any]:
         rendering = Rendering(request_timezone(self.context["request"]))
