@@ -311,6 +311,18 @@ def test_auth_registers_logs_in_and_rotates_tokens_in_a_new_project(server):
     assert status == 401
 
 
+def test_a_host_the_site_does_not_serve_is_a_json_400_in_a_new_project(server):
+    # startproject's DEBUG is on: Django would answer with its HTML debug page.
+    request = urllib.request.Request(server + "interviews/", headers={"Host": "evil.example"})
+
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+
+    assert refused.value.code == 400
+    assert refused.value.headers["Content-Type"].startswith("application/json")
+    assert json.loads(refused.value.read())["detail"]
+
+
 PASSWORD = "embedded-pass-4821"
 EMBED_CREATE_USER = (
     "from django.contrib.auth import get_user_model; "

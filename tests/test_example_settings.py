@@ -171,3 +171,23 @@ def test_the_schema_states_the_installed_package_version():
     assert result.returncode == 0, result.stderr
     schema_version, package_version = result.stdout.split()
     assert schema_version == package_version
+
+
+BAD_HOST_SCRIPT = """
+import django
+django.setup()
+from django.test import Client
+response = Client().get("/api/interviews/", HTTP_HOST="evil.example", secure=True)
+print(response.status_code, response["Content-Type"])
+"""
+
+
+@pytest.mark.parametrize("module", SETTINGS_MODULES)
+@pytest.mark.parametrize("debug", ["0", "1"])
+def test_a_host_the_site_does_not_serve_is_a_json_400(module, debug):
+    env = {**ENVIRONMENT, "DJANGO_SETTINGS_MODULE": module, "DEBUG": debug}
+
+    result = run_in_example(BAD_HOST_SCRIPT, env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["400", "application/json"]

@@ -120,3 +120,32 @@ def test_a_write_missing_its_slash_is_told_in_the_api_views_json(auth_client, us
     detail = response.json()["detail"]
     assert "/api/interviews/" in detail
     assert response.content == PackageJSONRenderer().render({"detail": detail})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_host_the_site_does_not_serve_is_a_json_400(api_client, settings, caplog, debug):
+    settings.DEBUG = debug
+    settings.ALLOWED_HOSTS = ["testserver"]
+
+    response = api_client.post(
+        "/api/auth/password/reset/",
+        {"email": "a@example.com"},
+        format="json",
+        HTTP_HOST="evil.example",
+        HTTP_ACCEPT=HTML,
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json"), response.content[:80]
+    assert response.json() == {"detail": "The Host header names no site served here."}
+    assert "django.security.DisallowedHost" in [record.name for record in caplog.records]
+
+
+def test_a_host_the_site_does_not_serve_keeps_the_sites_answer_outside_the_api(client, settings):
+    settings.ALLOWED_HOSTS = ["testserver"]
+
+    response = client.get("/admin/login/", HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")

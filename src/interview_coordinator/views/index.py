@@ -95,22 +95,22 @@ def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """
     with_slash = endpoint_with_slash(request)
     if with_slash is None:
-        return json_not_found(_("Not found."))
+        return json_error(_("Not found."), 404)
     if request.method in SAFE_METHODS:
         return HttpResponsePermanentRedirect(with_slash)
     detail = _("Not found. Did you mean %(url)s, with a trailing slash?") % {"url": with_slash}
-    return json_not_found(detail)
+    return json_error(detail, 404)
 
 
-def json_not_found(detail: str) -> HttpResponse:
-    """A 404 written by the renderer the API views answer with, so its bytes are theirs.
+def json_error(detail: str, status: int) -> HttpResponse:
+    """An error written by the renderer the API views answer with, so its bytes are theirs.
 
     Django's ``JsonResponse`` spaces its JSON differently from DRF's renderer;
     a client comparing or caching bodies would see two formats for one error.
     """
     renderer = app_settings.RENDERER_CLASSES[0]()
     body = renderer.render({"detail": detail})
-    return HttpResponse(body, status=404, content_type=renderer.media_type)
+    return HttpResponse(body, status=status, content_type=renderer.media_type)
 
 
 def endpoint_with_slash(request: HttpRequest) -> str | None:
