@@ -395,7 +395,8 @@ class TestPasswordReset:
 
     @pytest.mark.parametrize(
         ("uid", "token", "field"),
-        [("!!!", "abc", "uid"), ("MTIzNDU2Nzg5", "abc", "uid"), (None, "abc-def", "token")],
+        # An unknown uid answers as a wrong token does: which ids exist is no one's business.
+        [("!!!", "abc", "token"), ("MTIzNDU2Nzg5", "abc", "token"), (None, "abc-def", "token")],
     )
     def test_bad_uid_or_token_is_400(self, api_client, user, uid, token, field):
         from django.utils.encoding import force_bytes
@@ -413,7 +414,28 @@ class TestPasswordReset:
         )
 
         assert response.status_code == 400
-        assert field in response.data
+        assert response.data == {field: ["Invalid value"]}
+
+    def test_only_the_uid_of_the_email_names_its_user(self, api_client, user):
+        from django.contrib.auth.tokens import default_token_generator
+        from django.utils.encoding import force_bytes
+        from django.utils.http import urlsafe_base64_encode
+
+        full_width_pk = "".join(chr(ord(digit) + 0xFEE0) for digit in str(user.pk))
+
+        response = api_client.post(
+            url("rest_password_reset_confirm"),
+            {
+                "uid": urlsafe_base64_encode(force_bytes(full_width_pk)),
+                "token": default_token_generator.make_token(user),
+                "new_password1": "Brand-new-pass-9",
+                "new_password2": "Brand-new-pass-9",
+            },
+            format="json",
+        )
+
+        assert response.status_code == 400, response.data
+        assert response.data == {"token": ["Invalid value"]}
 
 
 class TestPasswordPolicy:

@@ -16,6 +16,8 @@ from django.contrib.auth import authenticate, get_user_model, update_session_aut
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import CharField
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
@@ -309,6 +311,21 @@ class PasswordResetConfirmSerializer(
 ):
     uid = TextField(max_length=64)
     token = TextField(max_length=128)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """dj-rest-auth's, answering a uid that names no user as a wrong token: apart, they
+        told which user ids exist. Only the uid the email wrote names its user, not another
+        spelling of its pk (full-width digits read as an int).
+        """
+        try:
+            attrs = super().validate(attrs)
+        except serializers.ValidationError as exc:
+            if not isinstance(exc.detail, dict) or "uid" not in exc.detail:
+                raise
+            raise serializers.ValidationError({"token": exc.detail["uid"]}) from None
+        if force_str(urlsafe_base64_decode(attrs["uid"])) != str(self.user.pk):
+            raise serializers.ValidationError({"token": [_("Invalid value")]})
+        return attrs
 
 
 class EmailUnavailable(APIException):
