@@ -406,6 +406,45 @@ def demo_options(args: list[str]) -> argparse.Namespace:
     return parser.parse_args(args)
 
 
+# Run by .venv's Python, which has psycopg (dev.py itself runs on any python3):
+# the DB_* variables are the example project's, with its defaults.
+CREATE_DATABASE = """
+import os, sys
+import psycopg
+from psycopg import sql
+
+name = os.environ["DB_NAME"]
+host, port = os.environ.get("DB_HOST", "127.0.0.1"), os.environ.get("DB_PORT", "5432")
+user = os.environ.get("DB_USER", "postgres")
+params = dict(host=host, port=port, user=user, password=os.environ.get("DB_PASSWORD", ""))
+try:
+    with psycopg.connect(dbname="postgres", autocommit=True, connect_timeout=5, **params) as db:
+        if not db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            db.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"Created the PostgreSQL database {name!r}.", flush=True)
+except psycopg.Error as error:
+    reason = " ".join(str(error).split()) or type(error).__name__
+    sys.exit(
+        f"Cannot create the PostgreSQL database {name!r} as the role {user!r} ({reason}). "
+        f"Create it as a role that may (createdb -h {host} -p {port} -U postgres {name}), "
+        "or set DB_USER and DB_PASSWORD to one, and run again."
+    )
+"""
+
+
+def ensure_database(env: dict[str, str]) -> None:
+    """Create the PostgreSQL database DB_NAME names when it is missing, as ``migrate`` needs it.
+
+    A role that may not create it ends the command with one line saying how
+    to, rather than Django's traceback of a failed connection.
+    """
+    if not env.get("DB_NAME"):
+        return  # SQLite: migrate creates the file.
+    result = subprocess.run([str(PYTHON), "-c", CREATE_DATABASE], env=env, check=False)
+    if result.returncode:
+        sys.exit(result.returncode)
+
+
 def demo(args: list[str]) -> None:
     options = demo_options(args)
     ensure_venv("example")
@@ -415,6 +454,7 @@ def demo(args: list[str]) -> None:
     seed = ["seed_demo", "--base-url", f"http://{address}"]
     if options.new_password:
         seed.append("--new-password")
+    ensure_database(env)
     run(*manage, "migrate", "--noinput", env=env, cwd=EXAMPLE)
     run(*manage, *seed, env=env, cwd=EXAMPLE)
     processes = []

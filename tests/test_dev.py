@@ -1,11 +1,14 @@
-"""The developer commands in dev.py: a failing step ends the command as the step did."""
+"""The developer commands in dev.py: a failing step ends the command as the step did, and
+the demo makes its PostgreSQL database or says in one line how to."""
 
 import importlib.util
 import sys
+import uuid
 
+import psycopg
 import pytest
 
-from tests.servers import ROOT
+from tests.servers import ROOT, pg_params
 
 
 @pytest.fixture
@@ -34,3 +37,46 @@ def test_a_failing_child_ends_the_command_with_its_status_and_one_line(dev, caps
     assert len(errors) == 1, errors
     assert "exited with status 3" in errors[0]
     assert "raise SystemExit(3)" in errors[0]
+
+
+def database_exists(name):
+    with psycopg.connect(dbname="postgres", autocommit=True, **pg_params()) as conn:
+        return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
+
+
+@pytest.fixture
+def missing_database(monkeypatch):
+    """A DB_NAME that names no database yet; dropped again after the test."""
+    name, params = f"ic_demo_{uuid.uuid4().hex[:10]}", pg_params()
+    monkeypatch.setenv("DB_NAME", name)
+    yield name
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_the_demo_creates_its_postgresql_database_when_it_is_missing(dev, missing_database):
+    assert not database_exists(missing_database)
+
+    dev.ensure_database(dev.venv_env())
+    dev.ensure_database(dev.venv_env())  # a second run finds it
+
+    assert database_exists(missing_database)
+
+
+def test_a_database_that_cannot_be_created_is_one_line_saying_how(
+    dev, missing_database, monkeypatch, capfd
+):
+    server = pg_params()
+    monkeypatch.setenv("DB_USER", "ic_no_such_role")
+
+    with pytest.raises(SystemExit) as stopped:
+        dev.ensure_database(dev.venv_env())
+
+    assert stopped.value.code == 1
+    errors = capfd.readouterr().err.strip().splitlines()
+    assert len(errors) == 1, errors
+    assert "'ic_no_such_role'" in errors[0]
+    createdb = f"createdb -h {server['host']} -p {server['port']} -U postgres {missing_database}"
+    assert createdb in errors[0]
+    monkeypatch.delenv("DB_USER")
+    assert not database_exists(missing_database)
