@@ -7,6 +7,7 @@ import http.cookies
 from email.utils import parsedate_to_datetime
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -83,6 +84,12 @@ class TestUnicodeLookAlikes:
         make_user("alice")
 
         assert login(api_client, username=FULL_WIDTH_ALICE).status_code == 200
+
+    def test_case_is_ignored_as_the_database_ignores_it(self, api_client, make_user):
+        make_user("strasse")
+
+        assert login(api_client, username="STRASSE").status_code == 200
+        assert register(api_client, "stra\u00dfe", "sharp-s@example.com").status_code == 201
 
 
 class TestUsernameShadowingAnEmail:
@@ -266,7 +273,7 @@ class TestResetEmailsGoThroughCelery:
 
 
 class TestEnumerationPolicy:
-    """docs/auth.md: only registration tells whether an account exists."""
+    """docs/auth.md: only registration, and a rename for usernames, tell what exists."""
 
     def test_an_unknown_name_is_locked_like_an_account(self, user):
         answers = {}
@@ -317,3 +324,13 @@ class TestEnumerationPolicy:
         response = register(api_client, "Alice", "new@example.com")
 
         assert response.data == {"username": ["A user with that username already exists."]}
+
+    def test_a_rename_says_when_a_username_is_taken_within_the_client_limit(self, user):
+        renamer = APIClient(REMOTE_ADDR="10.7.0.1")
+        renamer.force_authenticate(get_user_model().objects.create_user("bob", password="x"))
+        rename = url("rest_user_details")
+
+        answers = [renamer.patch(rename, {"username": "ALICE"}, format="json") for _ in range(6)]
+
+        assert answers[0].data == {"username": ["A user with that username already exists."]}
+        assert [answer.status_code for answer in answers] == [400] * 5 + [429]
