@@ -112,3 +112,31 @@ def test_the_api_reference_shows_no_raw_markdown_in_its_tables():
     cells = TABLE_CELL.findall(page)
     assert [cell for cell in cells if RAW_MARKDOWN.search(cell)] == []
     assert any("<li><code>offer</code> - Offer Received</li>" in cell for cell in cells)
+
+
+def readme_embed_snippet():
+    """The README's text that the quickstart includes (between the snippet markers)."""
+    text = (ROOT / "README.md").read_text()
+    return text.split("--8<-- [start:embed] -->", 1)[1].split("<!-- --8<-- [end:embed]", 1)[0]
+
+
+def test_the_quickstart_creates_its_database_as_the_role_django_connects_as():
+    quickstart = (ROOT / "docs" / "quickstart.md").read_text()
+    embed = readme_embed_snippet()
+    default = {
+        name: re.search(rf'os\.environ\.get\("DB_{name}", "([^"]*)"\)', embed)[1]
+        for name in ("NAME", "USER", "HOST", "PORT")
+    }
+
+    createdb = f"createdb -h {default['HOST']} -p {default['PORT']} -U {default['USER']}"
+    assert f"{createdb} {default['NAME']}" in quickstart
+    # The quickstart made the project and its database before including the snippet.
+    assert "startproject" not in embed
+    assert "createdb" not in embed
+
+
+def test_the_quickstart_says_the_swagger_ui_needs_the_sidecar_offline():
+    quickstart = " ".join((ROOT / "docs" / "quickstart.md").read_text().split())
+    assert "interactive Swagger UI" in quickstart
+    assert "from a CDN" in quickstart
+    assert "drf-spectacular-sidecar" in quickstart
