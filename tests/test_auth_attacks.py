@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from interview_coordinator.accounts.passwords import DEVICE_COOKIE
 from tests.reminder_fixtures import ThrowawayRedis, celery_app, celery_through  # noqa: F401
+from tests.tokens import after_the_reuse_interval
 
 pytestmark = pytest.mark.django_db
 
@@ -107,6 +108,7 @@ class TestRefreshReuse:
     def test_reuse_revokes_the_token_the_thief_rotated_to(self, api_client, user):
         stolen = login(api_client, username="alice").data["refresh"]
         thiefs = refresh(APIClient(), stolen).data["refresh"]
+        after_the_reuse_interval()
 
         assert refresh(api_client, stolen).status_code == 401
         assert refresh(APIClient(), thiefs).status_code == 401
@@ -115,13 +117,28 @@ class TestRefreshReuse:
         other_device = login(APIClient(), username="alice").data["refresh"]
         stolen = login(api_client, username="alice").data["refresh"]
         refresh(APIClient(), stolen)
+        after_the_reuse_interval()
 
         assert refresh(api_client, stolen).status_code == 401
         assert refresh(APIClient(), other_device).status_code == 200
 
+    def test_with_no_reuse_interval_a_token_presented_at_once_is_a_copy(
+        self, api_client, user, settings
+    ):
+        settings.INTERVIEW_COORDINATOR = {
+            **settings.INTERVIEW_COORDINATOR,
+            "REFRESH_REUSE_INTERVAL_SECONDS": 0,
+        }
+        stolen = login(api_client, username="alice").data["refresh"]
+        thiefs = refresh(APIClient(), stolen).data["refresh"]
+
+        assert refresh(api_client, stolen).status_code == 401
+        assert refresh(APIClient(), thiefs).status_code == 401
+
     def test_logout_with_a_reused_token_revokes_the_family_too(self, api_client, user):
         stolen = login(api_client, username="alice").data["refresh"]
         thiefs = refresh(APIClient(), stolen).data["refresh"]
+        after_the_reuse_interval()
 
         response = api_client.post(url("rest_logout"), {"refresh": stolen}, format="json")
 

@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from tests.test_timeline_recording import waiting_for_a_lock
+from tests.tokens import after_the_reuse_interval
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -170,6 +171,26 @@ def test_two_tabs_refreshing_at_once_keep_the_user_signed_in(user):
     assert again.status_code == 200, again.data
 
 
+def test_a_tab_refreshing_just_after_another_keeps_the_user_signed_in(user, caplog):
+    token = APIClient().post(
+        url("rest_login"), {"username": "alice", "password": PASSWORD}, format="json"
+    )
+    token = token.data["refresh"]
+    # The second tab sent the same token; it arrives once the first one's rotation committed.
+    winner = APIClient().post(url("token_refresh"), {"refresh": token}, format="json")
+    with caplog.at_level("INFO", logger="interview_coordinator.security"):
+        loser = APIClient().post(url("token_refresh"), {"refresh": token}, format="json")
+
+    assert loser.status_code == 401
+    assert [(r.event, r.reason) for r in caplog.records if hasattr(r, "reason")] == [
+        ("refresh_token_invalid", "superseded")
+    ]
+    again = APIClient().post(
+        url("token_refresh"), {"refresh": winner.data["refresh"]}, format="json"
+    )
+    assert again.status_code == 200, "the other tab's refresh signed the user out"
+
+
 def test_a_rotation_racing_its_familys_revocation_does_not_survive_it(user):
     stolen = APIClient().post(
         url("rest_login"), {"username": "alice", "password": PASSWORD}, format="json"
@@ -177,6 +198,7 @@ def test_a_rotation_racing_its_familys_revocation_does_not_survive_it(user):
     stolen = stolen.data["refresh"]
     thiefs = APIClient().post(url("token_refresh"), {"refresh": stolen}, format="json")
     thiefs = thiefs.data["refresh"]
+    after_the_reuse_interval()
     issued = threading.Event()
 
     def hold_the_rotation(created, **kwargs):

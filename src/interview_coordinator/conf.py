@@ -60,6 +60,10 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXY_COUNT": 0,
     # Blacklist the refresh token on logout (needs simplejwt's token_blacklist).
     "BLACKLIST_ON_LOGOUT": True,
+    # A refresh token presented again this soon after its blacklisting is
+    # refused without revoking its sign-in: two tabs refreshing at once are
+    # not a stolen copy. 0 treats every such token as a copy.
+    "REFRESH_REUSE_INTERVAL_SECONDS": 10,
     # Per-user limit of the test-email endpoint.
     "TEST_EMAIL_RATE": "3/h",
     # Reminders.
@@ -184,6 +188,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
         "PASSWORD_RESET_URL": _TEXT_OR_NONE,
         "TRUSTED_PROXY_COUNT": _whole(0),
         "BLACKLIST_ON_LOGOUT": _BOOL,
+        "REFRESH_REUSE_INTERVAL_SECONDS": Kind("a number of seconds, 0 or more", (int, float), 0),
         "TEST_EMAIL_RATE": _RATE,
         "REMINDER_BATCH_SIZE": _whole(1),
         "REMINDER_MAX_ATTEMPTS": _whole(1, nullable=True),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.apps import apps
@@ -63,12 +64,20 @@ def read_refresh(raw: str) -> RefreshToken:
             revoked_at = 0
         if row.created_at and row.created_at.timestamp() < revoked_at:
             raise RefreshRejected("revoked", row.user_id) from exc
+        if just_blacklisted(row):
+            raise RefreshRejected("superseded", row.user_id) from exc
         with transaction.atomic():
             # The lock rotate() takes: a rotation of the family that commits
             # first is revoked too, and one that waited finds its token revoked.
             locked_user(pk=row.user_id)
             revoke_tokens(row.user_id, family(RefreshToken(raw, verify=False)))  # type: ignore[arg-type]
         raise RefreshRejected("blacklisted", row.user_id) from exc
+
+
+def just_blacklisted(row: Any) -> bool:
+    """Blacklisted under ``REFRESH_REUSE_INTERVAL_SECONDS`` ago: most likely by another tab."""
+    interval = timedelta(seconds=app_settings.REFRESH_REUSE_INTERVAL_SECONDS)
+    return bool(row.blacklistedtoken.blacklisted_at > timezone.now() - interval)
 
 
 def locked_user(**lookup: Any) -> Any:
@@ -85,6 +94,7 @@ def blacklisted(raw: str) -> Any:
     except TokenError:
         return None
     rows = apps.get_model("token_blacklist", "OutstandingToken").objects
+    rows = rows.select_related("blacklistedtoken")
     return rows.filter(jti=str(jti), token=raw, blacklistedtoken__isnull=False).first()
 
 
