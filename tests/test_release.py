@@ -195,7 +195,7 @@ def test_a_release_of_todays_readme_would_be_refused():
     readme = (ROOT / "README.md").read_text()
     assert unreleased_wording("0.1.0.dev0", readme) == []
     (sentence,) = unreleased_wording("1.0.0", readme)
-    assert sentence.startswith("The package is not published on PyPI yet.")
+    assert sentence.endswith("The package is not published on PyPI yet.")
 
 
 @built
