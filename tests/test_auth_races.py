@@ -70,7 +70,12 @@ def hold_at(signal, sender, parties):
     return lambda: signal.disconnect(wait_for_the_others, sender=sender)
 
 
-def test_registrations_differing_only_in_case_make_one_account():
+@pytest.mark.parametrize(
+    "names",
+    [["Race1", "race1", "RACE1"], ["kira1", "k\u0131ra1", "KIRA1"]],
+    ids=["ascii", "dotless-i"],
+)
+def test_registrations_differing_only_in_case_make_one_account(names):
     def register(name, i):
         body = {
             "username": name,
@@ -83,12 +88,12 @@ def test_registrations_differing_only_in_case_make_one_account():
 
     release = hold_at(pre_save, get_user_model(), 3)
     try:
-        statuses = in_threads(*(register(n, i) for i, n in enumerate(["Race1", "race1", "RACE1"])))
+        statuses = in_threads(*(register(n, i) for i, n in enumerate(names)))
     finally:
         release()
 
     assert sorted(statuses) == [201, 400, 400]
-    assert get_user_model().objects.filter(username__iexact="race1").count() == 1
+    assert get_user_model().objects.filter(username__iexact=names[0]).count() == 1
 
 
 def test_concurrent_renames_to_one_name_answer_200_and_400(make_user, client_for):

@@ -71,9 +71,10 @@ def users_named(kind: str, value: str) -> Any:
 
 
 def name_key(value: str) -> str:
-    """A name as ``users_named`` compares it, so an unknown one is counted as an account is.
+    """A name as ``users_named`` compares it: its lock's key, and an unknown name's budget.
 
-    The database's case mapping, not Python's: to it ``straße`` is not ``strasse``.
+    The database's case mapping, not Python's: to it ``straße`` is not ``strasse``, and a
+    dotless i is an i.
     """
     with connection.cursor() as cursor:
         cursor.execute("SELECT UPPER(%s)", [get_user_model().normalize_username(value)])
@@ -89,7 +90,7 @@ def claim(user: Any, kinds: tuple[str, ...]) -> None:
     names = {kind: getattr(user, model_field(kind)) or "" for kind in kinds}
     try:
         with transaction.atomic():
-            locks = {user.normalize_username(name).casefold() for name in names.values() if name}
+            locks = {name_key(name) for name in names.values() if name}
             for name in sorted(locks) if connection.vendor == "postgresql" else ():
                 digest = hashlib.sha256(f"interview_coordinator:{name}".encode()).digest()
                 with connection.cursor() as cursor:
