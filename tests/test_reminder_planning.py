@@ -197,10 +197,11 @@ class TestPlanning:
         RoundFactory.create_batch(40, interview=big)
         for interview in (small, big):
             interview.interview_date = future + DAY
-            # The locked read of the changed fields, the update, its event, the
-            # rounds that follow it (one UPDATE), then planning: profile,
-            # moments (2), deliveries, delete, insert.
-            with django_assert_max_num_queries(10):
+            # The owner's profile locked first, the locked read of the changed
+            # fields, the update, its event, the rounds that follow it (one
+            # UPDATE), then planning: profile, moments (2), deliveries,
+            # delete, insert.
+            with django_assert_max_num_queries(11):
                 interview.save()
 
     def test_changing_preferences_costs_the_same_with_many_interviews(

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from interview_coordinator.models import ApplicationEvent, Interview, InterviewRound
+from interview_coordinator.models import ApplicationEvent, Interview, InterviewRound, Profile
 from interview_coordinator.portability.erasure import erase_user_data
 from tests.db_failures import failed_on_the_refused_insert, inserts_refused
 from tests.factories import InterviewFactory, RoundFactory
@@ -413,6 +413,8 @@ def test_a_writer_that_waited_for_the_application_records_after_the_one_it_waite
     interview = InterviewFactory(user=user, interview_date=None)
 
     def hold(locked):
+        # As every writer does: the owner's profile first, then the application.
+        Profile.objects.locked_for_user(user)
         row = Interview.objects.select_for_update().get(pk=interview.pk)
         locked.set()
         assert waiting_for_a_lock()
@@ -433,6 +435,8 @@ def test_a_round_change_that_waited_neither_deadlocks_nor_dates_the_application_
     round_ = RoundFactory(interview=interview, stage="screening", scheduled_date=None)
 
     def hold(locked):
+        # As every writer does: the owner's profile first, then the application.
+        Profile.objects.locked_for_user(user)
         row = Interview.objects.select_for_update().get(pk=interview.pk)
         locked.set()
         assert waiting_for_a_lock()

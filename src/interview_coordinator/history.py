@@ -11,9 +11,10 @@ application's row before its first write and dates its events only then: a
 writer that waited for another records after it, so the timeline read newest
 first is a chain (each change starts where the next one listed ended) and
 ``last_event_at`` is the newest event's time. Taking that lock first also
-keeps one lock order (the application, then its rounds and the user's
-dashboard row that the triggers bump), so that a round's writer and the
-application's cannot deadlock. The package's own ``QuerySet.update()`` of
+keeps one lock order (the owner's profile, which the saves lock before
+anything, then the application, its rounds and the user's dashboard row
+that the triggers bump), so that a round's writer, the application's and
+the profile's cannot deadlock. The package's own ``QuerySet.update()`` of
 rounds goes through ``update_rounds``, which records the same way.
 
 The entry path (API, admin, CSV import) is carried by a context variable
@@ -41,6 +42,7 @@ from interview_coordinator.models import (
     EventSource,
     Interview,
     InterviewRound,
+    lock_owner_profile,
 )
 
 _source: ContextVar[str] = ContextVar(
@@ -317,8 +319,12 @@ def lock_for_round_deletion(
     using: str = "default",
     **kwargs: Any,
 ) -> None:
-    """Lock the application before its round is deleted, and date the deletion then."""
+    """Lock the application before its round is deleted, and date the deletion then.
+
+    The owner's profile is locked first, as every writer of their data does.
+    """
     if deleted_on_its_own(origin, InterviewRound):
+        lock_owner_profile(instance.user_id, using)
         setattr(instance, DATED, lock_application(instance.interview_id, using))
 
 

@@ -212,10 +212,25 @@ class Interview(models.Model):
         if self.application_status in OFFER_STATUSES:
             self.interview_stage = COMPLETED_STAGE
         bump_sequence(self, kwargs)
-        with transaction.atomic(
-            using=kwargs.get("using") or router.db_for_write(type(self)), savepoint=False
-        ):
+        using = kwargs.get("using") or router.db_for_write(type(self))
+        with transaction.atomic(using=using, savepoint=False):
+            lock_owner_profile(self.user_id, using)
             super().save(*args, **kwargs)
+
+
+def lock_owner_profile(user_id: Any, using: str) -> None:
+    """Lock the owner's profile before the first lock or write of their applications.
+
+    Every writer of a user's data takes its locks in one order: the profile,
+    then the application, its rounds, and the user's dashboard row that the
+    triggers bump. A profile write locks the profile, then bumps the
+    dashboard and inserts reminders that reference the applications; an
+    application's writer plans reminders under the profile's lock, so it
+    takes that lock first and waits for a profile write instead of
+    deadlocking with it.
+    """
+    if user_id is not None:
+        Profile.objects.db_manager(using).locked_for_user(user_id)
 
 
 # What a user writes of a round: saving any of them is an edit.
@@ -351,10 +366,10 @@ class InterviewRound(models.Model):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "follows_interview"}
         bump_sequence(self, kwargs)
-        # One transaction with its events, as for an interview.
-        with transaction.atomic(
-            using=kwargs.get("using") or router.db_for_write(type(self)), savepoint=False
-        ):
+        # One transaction with its events, as for an interview, and the same lock order.
+        using = kwargs.get("using") or router.db_for_write(type(self))
+        with transaction.atomic(using=using, savepoint=False):
+            lock_owner_profile(self.user_id, using)
             super().save(*args, **kwargs)
 
     def owner_may_change(self, update_fields: Any) -> bool:

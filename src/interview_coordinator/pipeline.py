@@ -38,8 +38,14 @@ from interview_coordinator.models import (
 
 
 def check_interview_cap(user: Any) -> None:
-    """400 when the user already has ``MAX_INTERVIEWS_PER_USER`` interviews."""
-    get_user_model()._default_manager.select_for_update().filter(pk=user.pk).values_list(
+    """400 when the user already has ``MAX_INTERVIEWS_PER_USER`` interviews.
+
+    The user's row is locked ``FOR NO KEY UPDATE``: concurrent creators wait
+    for each other, but a concurrent profile write, which inserts rows
+    referencing the user (reminders, the dashboard row) while it holds the
+    profile's lock, does not wait for this one, which would deadlock.
+    """
+    get_user_model()._default_manager.select_for_update(no_key=True).filter(pk=user.pk).values_list(
         "pk", flat=True
     ).get()
     limit = int(app_settings.MAX_INTERVIEWS_PER_USER)

@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.db.models.signals import post_delete, post_init, post_save, pre_save
+from django.db.models.signals import post_delete, post_init, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from interview_coordinator.calendar import note_deletion
@@ -29,6 +29,7 @@ from interview_coordinator.models import (
     InterviewRound,
     Profile,
     RoundStage,
+    lock_owner_profile,
 )
 from interview_coordinator.pipeline import keep_rounds_in_step, record_stage_round
 from interview_coordinator.reminders.digests import plan_digest, wants_digests
@@ -169,6 +170,25 @@ def plan_round(
         if owner is not None:
             plan_or_defer(owner, left)
     instance.loaded_interview_id = instance.interview_id
+
+
+@receiver(pre_delete, sender=Interview, dispatch_uid="interview_coordinator.lock_interview")
+def lock_profile_for_deletion(
+    sender: type[Interview],
+    instance: Interview,
+    origin: Any = None,
+    using: str = "default",
+    **kwargs: Any,
+) -> None:
+    """Take the owner's profile lock before the application goes, as every writer does first.
+
+    A profile write inserts reminders that reference the application: it
+    waits for the deletion instead of failing on it. (A round's deletion
+    takes the lock with the application's, for its timeline.) Rows deleted
+    with their user go with the profile itself.
+    """
+    if deleted_on_its_own(origin, Interview):
+        lock_owner_profile(instance.user_id, using)
 
 
 @receiver(post_delete, sender=InterviewRound, dispatch_uid="interview_coordinator.unplan_round")

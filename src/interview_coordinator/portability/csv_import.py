@@ -332,13 +332,15 @@ def import_csv(text: str, request: Request | ImportingFor, *, commit: bool) -> I
     """Plan the import and, with ``commit`` and no refused row, apply it in one transaction.
 
     The user's row is locked first, so a concurrent import or create cannot
-    overshoot the cap between the check and the writes. Reminders are
-    planned once for the whole import, not after every row.
+    overshoot the cap between the check and the writes; the lock is the one
+    of ``check_interview_cap``, which leaves the rows that reference the user
+    free to be written. Reminders are planned once for the whole import, not
+    after every row.
     """
     if not commit:
         return plan_import(text, request)
     with transaction.atomic():
-        get_user_model()._default_manager.select_for_update().filter(
+        get_user_model()._default_manager.select_for_update(no_key=True).filter(
             pk=request.user.pk
         ).values_list("pk", flat=True).get()
         plan = plan_import(text, request)
