@@ -87,7 +87,7 @@ def test_broker_down_is_a_quick_503_and_the_rest_keeps_working(auth_client, cele
 
 
 @pytest.mark.django_db
-def test_a_broker_transport_that_cannot_be_imported_is_a_503(auth_client, celery_through):
+def test_a_broker_transport_that_cannot_be_imported_is_a_503(auth_client, celery_through, caplog):
     # kombu's MongoDB transport needs pymongo, which is not installed here, as
     # the Redis transport needs redis and packaging (the package's redis extra).
     celery_through("mongodb://127.0.0.1:27017/broker")
@@ -97,6 +97,10 @@ def test_a_broker_transport_that_cannot_be_imported_is_a_503(auth_client, celery
     assert response.status_code == 503
     assert "task queue is unreachable" in response.json()["detail"]
     assert mail.outbox == []
+    # A configuration to fix, not an outage: logged with its traceback.
+    (record,) = [r for r in caplog.records if r.name == "interview_coordinator.queueing"]
+    assert record.levelname == "ERROR"
+    assert record.exc_info[0] is ModuleNotFoundError
 
 
 @pytest.mark.django_db

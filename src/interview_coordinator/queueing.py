@@ -11,11 +11,15 @@ malformed broker URL), so that the caller answers 503 rather than 500.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import Celery, Task
+from kombu.exceptions import KombuError
 
 from interview_coordinator.conf import app_settings
+
+logger = logging.getLogger(__name__)
 
 
 class BrokerUnavailable(Exception):
@@ -51,8 +55,11 @@ def publish(task: Task[Any, Any], *args: Any) -> str:
                 connection=connection,  # type: ignore[call-arg]
                 retry=False,
             )
+    except (KombuError, OSError) as exc:
+        raise BrokerUnavailable(str(exc)) from exc
     except Exception as exc:
-        # Beyond KombuError and OSError: an ImportError of the transport, a
-        # ValueError of its URL... whatever it is, the email is not queued.
+        # An ImportError of the transport, a ValueError of its URL...: not an
+        # outage but a configuration to fix, so its traceback is logged.
+        logger.exception("Publishing %s failed", task.name)
         raise BrokerUnavailable(f"{type(exc).__name__}: {exc}") from exc
     return str(result.id)
