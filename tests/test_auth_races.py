@@ -16,7 +16,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from tests.test_timeline_recording import waiting_for_a_lock
+from tests.test_timeline_recording import waiting_for_a_lock, while_one_waits
 from tests.tokens import after_the_reuse_interval
 
 pytestmark = [
@@ -231,6 +231,34 @@ def test_a_rotation_racing_its_familys_revocation_does_not_survive_it(user):
         url("token_refresh"), {"refresh": rotated.data["refresh"]}, format="json"
     )
     assert again.status_code == 401, "a token of the revoked family outlived the revocation"
+
+
+def test_a_rotation_that_waited_for_its_familys_revocation_is_refused(user):
+    stolen = APIClient().post(
+        url("rest_login"), {"username": "alice", "password": PASSWORD}, format="json"
+    )
+    stolen = stolen.data["refresh"]
+    thiefs = APIClient().post(url("token_refresh"), {"refresh": stolen}, format="json")
+    thiefs = thiefs.data["refresh"]
+    after_the_reuse_interval()
+    answers = {}
+
+    def hold(locked):
+        # The user's row is locked when the reuse comes, in this transaction.
+        get_user_model().objects.select_for_update().get(pk=user.pk)
+        locked.set()
+        assert waiting_for_a_lock()
+        body = {"refresh": stolen}
+        answers["reuse"] = APIClient().post(url("token_refresh"), body, format="json")
+
+    def rotate():
+        body = {"refresh": thiefs}
+        answers["rotation"] = APIClient().post(url("token_refresh"), body, format="json")
+
+    while_one_waits(hold, rotate)
+
+    assert answers["reuse"].status_code == answers["rotation"].status_code == 401
+    assert not OutstandingToken.objects.filter(user=user, blacklistedtoken=None).exists()
 
 
 def racing_password_posts(name, bodies):
