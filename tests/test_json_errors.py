@@ -92,6 +92,31 @@ def test_successes_for_a_browser_are_json(auth_client, path):
     assert response["Content-Type"].startswith("application/json")
 
 
+@pytest.mark.parametrize(
+    ("path", "renders"),
+    [
+        ("/api/", ["application/json"]),
+        ("/api/interviews/", ["application/json"]),
+        ("/api/interviews/rounds/", ["application/json"]),
+        ("/api/profile/", ["application/json"]),
+        ("/api/auth/user/", ["application/json"]),
+        ("/api/auth/login/", ["application/json"]),
+        ("/api/interviews/export.csv", ["application/json", "text/csv"]),
+    ],
+)
+def test_options_advertise_only_what_the_endpoint_answers(auth_client, path, renders):
+    """OPTIONS names the package's renderers, not the host's browsable API (text/html)."""
+    response = auth_client.options(path)
+
+    assert response.status_code == 200
+    assert response.json()["renders"] == renders
+    assert response.json()["parses"] == [
+        "application/json",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ]
+
+
 def test_the_file_endpoints_keep_their_own_types(auth_client):
     csv = auth_client.get("/api/interviews/export.csv", HTTP_ACCEPT="text/csv")
     assert csv.status_code == 200

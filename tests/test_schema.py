@@ -354,3 +354,43 @@ def test_public_endpoints_document_the_credential_answers_they_give(
     responses = set(schema["paths"][documented]["get"]["responses"])
     assert answers - responses == set()
     assert responses & CREDENTIAL_ANSWERS == answers & CREDENTIAL_ANSWERS
+
+
+OPEN_WRITES = {
+    "/api/auth/login/": {"username": "alice", "password": "wrong-password-1"},
+    "/api/auth/registration/": {"username": "", "password1": "x"},
+    "/api/auth/password/reset/": {"email": "nobody@example.com"},
+    "/api/auth/password/reset/confirm/": {
+        "uid": "x",
+        "token": "y",
+        "new_password1": "Str0ng-enough-pw",
+        "new_password2": "Str0ng-enough-pw",
+    },
+    "/api/auth/token/refresh/": {"refresh": "not-a-token"},
+    "/api/auth/logout/": {"refresh": "not-a-token"},
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("endpoint", list(OPEN_WRITES))
+def test_writes_open_to_anyone_document_the_credential_answers_they_give(
+    settings, client, user, endpoint
+):
+    """No 401 or 403 where none can come: login and registration authenticate nobody."""
+    settings.INTERVIEW_COORDINATOR = {"AUTH_RATE": "1000/h", "PASSWORD_RESET_RATE": "1000/h"}
+    generated = SchemaGenerator().get_schema(request=None, public=True)
+    responses = set(generated["paths"][endpoint]["post"]["responses"])
+    # A browser signed in to the site, sending no CSRF token.
+    session = APIClient(enforce_csrf_checks=True)
+    session.force_login(user)
+    answers = {
+        str(sender.post(endpoint, body, format="json", **presented).status_code)
+        for body in ({}, OPEN_WRITES[endpoint])
+        for sender, presented in [
+            *((APIClient(), presented) for presented in credentials(user)),
+            (session, {}),
+        ]
+    }
+
+    assert answers - responses == set()
+    assert responses & CREDENTIAL_ANSWERS == answers & CREDENTIAL_ANSWERS

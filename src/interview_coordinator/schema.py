@@ -14,6 +14,7 @@ from typing import Any
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import get_class
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import SAFE_METHODS, AllowAny
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -22,7 +23,9 @@ JSON = "application/json"
 NOT_BLANK = {"type": "string", "pattern": r"\S"}
 UNAUTHORIZED = ("401", "Missing or invalid credentials.")
 INVALID_TOKEN = ("401", "Invalid credentials: none are needed, but a token sent must be valid.")
+REFUSED_TOKEN = ("401", "The token sent is invalid, expired or revoked.")
 FORBIDDEN = ("403", "Not allowed (for session authentication: CSRF failure).")
+CSRF_FAILED = ("403", "CSRF failure: the request comes with a session or the JWT cookies.")
 
 
 def error_response(description: str) -> dict[str, Any]:
@@ -40,6 +43,14 @@ def error_response(description: str) -> dict[str, Any]:
 
 
 # drf-spectacular registers extensions in an untyped __init_subclass__.
+def reads_header_token(authenticator: Any) -> bool:
+    """Whether it reads a token from the ``Authorization`` header, so refuses a bad one with 401.
+
+    A scheme with a challenge does; session authentication has none.
+    """
+    return bool(authenticator.authenticate_header(None))
+
+
 class PackageJWTScheme(SimpleJWTScheme):  # type: ignore[no-untyped-call]
     """The package's JWT authentication is simplejwt's: the same bearer scheme, same name."""
 
@@ -133,22 +144,34 @@ class PackageAutoSchema(AutoSchema):
     def credential_statuses(self) -> list[tuple[str, str]]:
         """401 and 403 where the operation can answer them.
 
-        A write may always: its body can carry a token that is refused (the
-        token refresh), and a session's CSRF check guards writes. A read
-        answers 401 only if the view authenticates (even a view open to
-        anonymous users refuses an invalid token), and 403 only if a
-        permission can refuse it. So the index, open to anyone, answers no
-        403, and the calendar feed, which authenticates nobody (its token is
-        in its URL, an unknown one is a 404), neither 401 nor 403.
+        A view for signed-in users answers both: 401 without credentials, 403
+        when a permission refuses or a session's CSRF check fails. A view open
+        to anyone answers 401 only for a token it reads, in the header (even
+        the index refuses an invalid one) or in the body (``token_in_body``:
+        the token refresh, logout), and 403 only for a write it checks for
+        CSRF: with a session, or where the view says so (``checks_csrf``:
+        dj-rest-auth's cookie mode). So login, registration and the password
+        reset and its confirmation answer neither without cookies, and the
+        calendar feed, which authenticates nobody (its token is in its URL,
+        an unknown one is a 404), neither.
         """
-        if self.method not in SAFE_METHODS:
-            return [UNAUTHORIZED, FORBIDDEN]
-        statuses = []
-        if self.view.get_authenticators():
-            statuses.append(UNAUTHORIZED if not self.open_to_anyone() else INVALID_TOKEN)
+        authenticators = self.view.get_authenticators()
         if not self.open_to_anyone():
-            statuses.append(FORBIDDEN)
+            return [UNAUTHORIZED, FORBIDDEN] if authenticators else [FORBIDDEN]
+        statuses = []
+        if getattr(self.view, "token_in_body", False):
+            statuses.append(REFUSED_TOKEN)
+        elif any(reads_header_token(authenticator) for authenticator in authenticators):
+            statuses.append(INVALID_TOKEN)
+        if self.method not in SAFE_METHODS and self.checks_csrf(authenticators):
+            statuses.append(CSRF_FAILED)
         return statuses
+
+    def checks_csrf(self, authenticators: list[Any]) -> bool:
+        if any(isinstance(each, SessionAuthentication) for each in authenticators):
+            return True
+        declared = getattr(self.view, "checks_csrf", None)
+        return bool(declared()) if callable(declared) else False
 
     def error_statuses(self) -> list[tuple[str, str]]:
         statuses = []

@@ -43,6 +43,8 @@ class AuthView(PackageViewMixin):
     authentication: list[type[BaseAuthentication]] | None = None
     # Sets or clears the JWT cookies: in cookie mode, only the site's own pages may ask.
     sets_cookies = False
+    # Reads a refresh token from the body (or its cookie): a refused one is a 401.
+    token_in_body = False
 
     def get_authenticators(self) -> list[BaseAuthentication]:
         if self.authentication is None:
@@ -59,9 +61,13 @@ class AuthView(PackageViewMixin):
         dj-rest-auth's CSRF check, which its ``JWT_AUTH_COOKIE_ENFORCE_CSRF_ON_UNAUTHENTICATED``
         applies to requests it authenticates: nothing is authenticated here.
         """
-        if self.sets_cookies and cookie_mode():
+        if self.checks_csrf():
             JWTCookieAuthentication().enforce_csrf(request)
         super().check_permissions(request)
+
+    def checks_csrf(self) -> bool:
+        """Whether a request needs the CSRF token beyond DRF's own session check (schema: 403)."""
+        return self.sets_cookies and cookie_mode()
 
     def get_authenticate_header(self, request: Request) -> str:
         # A refused token must answer 401, which DRF only gives with a challenge.
@@ -142,6 +148,7 @@ class TokenRefreshView(AuthView, get_refresh_view()):  # type: ignore[misc]
     serializer_class = bodies.RefreshSerializer
     authentication = []
     sets_cookies = True
+    token_in_body = True
 
 
 def access_user_id(request: Request) -> Any:
@@ -160,6 +167,7 @@ class LogoutView(AuthView, rest_auth.LogoutView):  # type: ignore[misc]
     authentication = [SessionAuthentication]
     http_method_names = ["post", "options"]
     sets_cookies = True
+    token_in_body = True
 
     def logout(self, request: Request) -> Response:
         serializer = bodies.LogoutSerializer(data=request.data, context={"request": request})

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponseBase
 from rest_framework.authentication import BaseAuthentication
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import BaseRenderer
@@ -37,6 +38,21 @@ else:
     MixinBase = object
 
 
+class PackageMetadata(SimpleMetadata):
+    """DRF's OPTIONS answer, naming the renderers and parsers the view really uses.
+
+    ``SimpleMetadata`` lists the view's ``renderer_classes``, which are the
+    host's defaults (the browsable API's ``text/html`` among them), not what
+    ``get_renderers`` picks: OPTIONS would advertise HTML the view never answers.
+    """
+
+    def determine_metadata(self, request: Request, view: APIView) -> dict[str, Any]:
+        metadata: dict[str, Any] = super().determine_metadata(request, view)
+        metadata["renders"] = [renderer.media_type for renderer in view.get_renderers()]
+        metadata["parses"] = [parser.media_type for parser in view.get_parsers()]
+        return metadata
+
+
 class PackageViewMixin(MixinBase):
     """Mixed into every API view of the package.
 
@@ -49,6 +65,7 @@ class PackageViewMixin(MixinBase):
     # Renderers of the files a view serves, after the package's RENDERER_CLASSES.
     file_renderer_classes: Sequence[type[BaseRenderer]] = ()
     content_negotiation_class = JSONWhenUnacceptable
+    metadata_class = PackageMetadata
     parser_classes: Sequence[type[BaseParser]] = [SafeJSONParser, FormParser, MultiPartParser]
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
