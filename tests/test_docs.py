@@ -76,9 +76,54 @@ def test_check_ids_are_written_out_so_that_they_can_be_found():
         assert not re.search(r"\bid=f[\"']", path.read_text()), path
 
 
-FENCED_BLOCK = re.compile(r"^(`{3,}|~{3,}).*?^\1", re.M | re.S)
+# Fences may be indented (inside a list item or an admonition).
+FENCED_BLOCK = re.compile(r"^([ \t]*)(`{3,}|~{3,}).*?^\1\2", re.M | re.S)
 # Two backticks with nothing between them: Markdown prints them as they are.
 EMPTY_CODE_SPAN = re.compile(r"(?<!`)``(?!`)")
+
+
+# What holds indented Markdown rather than code: list items, admonitions
+# (!!!), collapsible blocks (???) and tabs (===).
+CONTAINER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s|^(?:!!!|\?\?\?\+?|===)\s")
+
+
+def prose_lines(text):
+    """The lines of a page that Markdown renders as text: code blocks left out.
+
+    Fenced blocks go first; then an indented code block, lines indented by
+    four spaces after a blank line, unless they continue a list item or an
+    admonition, where that indentation is the container's Markdown.
+    """
+    lines, in_code, in_container, after_blank = [], False, False, True
+    for line in FENCED_BLOCK.sub("", text).splitlines():
+        blank, indented = not line.strip(), line.startswith(("    ", "\t"))
+        if CONTAINER.match(line):
+            in_container = True
+        elif not blank and not line[0].isspace():
+            in_container = False
+        in_code = indented and not in_container and (in_code or after_blank)
+        if not in_code and not blank:
+            lines.append(line)
+        after_blank = blank
+    return lines
+
+
+def test_prose_lines_leave_out_indented_code_but_not_indented_markdown():
+    page = (
+        "Text\n\n    code ``\n\n    more code\n\nText again\n"
+        "- item\n  continued\n\n    item's paragraph\n\n    ```\n    fenced ``\n    ```\n"
+        "!!! note\n\n    note text\n"
+    )
+
+    assert prose_lines(page) == [
+        "Text",
+        "Text again",
+        "- item",
+        "  continued",
+        "    item's paragraph",
+        "!!! note",
+        "    note text",
+    ]
 
 
 def test_no_page_shows_literal_backticks():
@@ -86,7 +131,7 @@ def test_no_page_shows_literal_backticks():
     shown = {
         f"{page.name}: {line.strip()}"
         for page in pages
-        for line in FENCED_BLOCK.sub("", page.read_text()).splitlines()
+        for line in prose_lines(page.read_text())
         if EMPTY_CODE_SPAN.search(line)
     }
     assert shown == set()
@@ -140,3 +185,28 @@ def test_the_quickstart_says_the_swagger_ui_needs_the_sidecar_offline():
     assert "interactive Swagger UI" in quickstart
     assert "from a CDN" in quickstart
     assert "drf-spectacular-sidecar" in quickstart
+
+
+EXAMPLE_SETTINGS = ROOT / "example_project" / "config" / "settings"
+# A variable read by name: os.environ.get("X"), os.environ["X"], or the
+# settings' helpers env_bool("X", ...), env_list("X", ...) and required("X").
+ENV_READ = re.compile(
+    r'(?:os\.environ(?:\.get\(|\[)|env_bool\(|env_list\(|required\()"([A-Z][A-Z0-9_]*)"'
+)
+# Variables read in a loop: os.environ[name] for name in ("X", "Y").
+ENV_LOOP = re.compile(r"os\.environ\[name\]\s+for name in \(([^)]*)\)")
+INSTALLATION_PAGE = (ROOT / "docs" / "installation.md").read_text()
+
+
+def test_the_example_projects_variables_are_all_in_the_installation_table():
+    read = set()
+    for path in EXAMPLE_SETTINGS.glob("*.py"):
+        text = path.read_text()
+        read |= set(ENV_READ.findall(text))
+        for names in ENV_LOOP.findall(text):
+            read |= set(re.findall(r'"([A-Z][A-Z0-9_]*)"', names))
+    table = "\n".join(line for line in INSTALLATION_PAGE.splitlines() if line.startswith("| `"))
+    documented = set(re.findall(r"`([A-Z][A-Z0-9_]*)`", table))
+
+    assert {"DB_NAME", "BEHIND_TLS_PROXY", "AUTH_RATE"} <= read, "the patterns miss variables"
+    assert read - documented == set()

@@ -5,6 +5,7 @@ HTML page, which docs/api.md and docs/security.md rule out.
 """
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -174,3 +175,15 @@ def test_a_host_the_site_does_not_serve_keeps_the_sites_answer_outside_the_api(c
 
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_the_404_body_is_the_bytes_the_docs_show(auth_client):
+    """docs/api.md shows the body as sent: compact JSON, no space after the colon."""
+    page = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text()
+
+    response = auth_client.get("/api/interviews/999999/")
+
+    assert response.status_code == 404
+    assert response.content == b'{"detail":"Not found."}'
+    assert '`{"detail":"Not found."}`' in page
+    assert '"detail": "Not found."' not in page
