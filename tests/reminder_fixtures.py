@@ -42,6 +42,9 @@ HOLD_TIMEOUT = 60
 class RecordingHandler:
     """Accepts messages, or refuses the next ``failures`` with a temporary error.
 
+    ``recipient_answer`` and ``data_answer``, when set, refuse every
+    recipient or every message with that reply instead.
+
     An accepted message is stored first and answered after ``answer_delay``
     seconds, and not before ``release`` is set: a server that has the message
     but answers late, or holds the sender while the test looks around.
@@ -53,13 +56,24 @@ class RecordingHandler:
         self.failures = 0
         self.refused = 0
         self.answer_delay = 0.0
+        # A reply to every RCPT or DATA instead of accepting: a refusal.
+        self.recipient_answer = None
+        self.data_answer = None
         self.received = threading.Event()
         self.release = threading.Event()
         self.release.set()
         self.lock = threading.Lock()
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.recipient_answer is not None:
+            return self.recipient_answer
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
+            if self.data_answer is not None:
+                return self.data_answer
             if self.failures > 0:
                 self.failures -= 1
                 self.refused += 1
@@ -90,6 +104,11 @@ class SMTPServer:
         with self.handler.lock:
             self.handler.failures = count
 
+    def refuse(self, *, recipient=None, data=None):
+        """Answer every RCPT, or every DATA, with this reply (``"550 ..."``, ``"451 ..."``)."""
+        self.handler.recipient_answer = recipient
+        self.handler.data_answer = data
+
     def answer_late(self, seconds):
         """Store each message at once, but answer it only ``seconds`` later."""
         self.handler.answer_delay = seconds
@@ -108,6 +127,7 @@ class SMTPServer:
             self.handler.failures = 0
             self.handler.refused = 0
         self.handler.answer_delay = 0.0
+        self.refuse()
         self.handler.received.clear()
         self.handler.release.set()
 

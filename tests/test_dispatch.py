@@ -276,6 +276,38 @@ class TestDeliver:
 
 @pytest.mark.django_db
 class TestFailingMailServer:
+    @pytest.mark.parametrize(
+        "refusal",
+        [
+            {"recipient": "550 5.1.1 No such user here"},
+            {"data": "554 5.7.1 Message refused"},
+        ],
+        ids=["recipient", "data"],
+    )
+    def test_a_permanent_refusal_is_given_up_at_once(self, user, smtp, settings, refusal):
+        settings.INTERVIEW_COORDINATOR = {"REMINDER_RETRY_BACKOFF_SECONDS": 0}
+        smtp.refuse(**refusal)
+        due_interview(user)
+        assert [run_scan() for _ in range(2)] == [["failed"], []]
+        row = ReminderDelivery.objects.get()
+        assert (row.status, row.attempts) == (DeliveryStatus.FAILED, 1)
+        assert "55" in row.last_error
+        assert smtp.messages == []
+
+    @pytest.mark.parametrize(
+        "refusal",
+        [{"recipient": "451 4.3.0 Try again later"}, {"data": "452 4.3.1 Out of space"}],
+        ids=["recipient", "data"],
+    )
+    def test_a_temporary_refusal_is_retried(self, user, smtp, settings, refusal):
+        settings.INTERVIEW_COORDINATOR = {"REMINDER_RETRY_BACKOFF_SECONDS": 0}
+        smtp.refuse(**refusal)
+        due_interview(user)
+        assert [run_scan() for _ in range(2)] == [["pending"], ["pending"]]
+        smtp.refuse()
+        assert run_scan() == ["sent"]
+        assert len(smtp.messages) == 1
+
     def test_three_temporary_failures_then_exactly_one_email(self, user, smtp, settings):
         settings.INTERVIEW_COORDINATOR = {"REMINDER_RETRY_BACKOFF_SECONDS": 0}
         smtp.fail(3)

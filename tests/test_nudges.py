@@ -409,6 +409,24 @@ class TestDigest:
         assert list(FollowUpNudge.objects.values_list("interview_id", flat=True)) == [interview.pk]
         assert digests().get().attempts == 4
 
+    def test_a_digest_refused_for_good_is_given_up_at_once(self, user, smtp):
+        quiet_application(user)
+        nudges_on(user, days=3)
+        smtp.refuse(recipient="550 5.1.1 No such user here")
+        assert run_scan() == ["failed"]
+        failed = digests().get(status="failed")
+        assert (failed.attempts, failed.last_error[:30]) == (1, "SMTPRecipientsRefused: 550 5.1")
+        assert not FollowUpNudge.objects.exists()
+
+    def test_a_digest_refused_for_now_is_retried(self, user, smtp, settings):
+        settings.INTERVIEW_COORDINATOR = {"REMINDER_RETRY_BACKOFF_SECONDS": 0}
+        quiet_application(user)
+        nudges_on(user, days=3)
+        smtp.refuse(recipient="451 4.3.0 Try again later")
+        assert run_scan() == ["pending"]
+        smtp.refuse()
+        assert run_scan() == ["sent"]
+
     def test_a_digest_given_up_leaves_its_applications_to_the_next(self, user, smtp, settings):
         settings.INTERVIEW_COORDINATOR = {"REMINDER_MAX_ATTEMPTS": 1}
         quiet_application(user)

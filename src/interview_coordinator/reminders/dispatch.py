@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime
 import functools
 import logging
+import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -161,6 +162,9 @@ def deliver(delivery_id: int) -> str:
         # never silently lost), with the same Message-ID.
         return _record_failure(started, str(exc))
     except OSError as exc:  # smtplib's errors included: the server may recover
+        refusal = permanent_refusal(exc)
+        if refusal is not None:
+            return _record_failure(started, refusal, final=True)
         return _record_failure(started, f"{exc.__class__.__name__}: {exc}")
     except Exception as exc:
         # A malformed address, say: retrying cannot help, and leaving the row
@@ -170,6 +174,29 @@ def deliver(delivery_id: int) -> str:
     _record_sent(started)
     logger.info("Delivery %s sent", delivery_id)
     return "sent"
+
+
+def permanent_refusal(exc: OSError) -> str | None:
+    """The error to record when the server refused the recipient or the message for good.
+
+    A 5xx reply to RCPT or to DATA means the same message to the same
+    address will be refused again (RFC 5321, 4.2.1): retrying cannot help,
+    so the delivery is given up at once. A 4xx reply is transient, and so is
+    everything else (a refused connection, authentication, the sender
+    refused: the site's own set-up, which it can fix), all retried.
+    """
+    replies: list[tuple[int, bytes | str]]
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        replies = list(exc.recipients.values())
+    elif isinstance(exc, smtplib.SMTPDataError):
+        replies = [(exc.smtp_code, exc.smtp_error)]
+    else:
+        return None
+    if not replies or not all(500 <= code < 600 for code, _text in replies):
+        return None
+    code, text = replies[0]
+    said = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return f"{exc.__class__.__name__}: {code} {said}"
 
 
 def _start(delivery_id: int) -> Attempt | str:
