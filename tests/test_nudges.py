@@ -350,6 +350,30 @@ class TestDigest:
         assert run_scan() == []
         assert len(smtp.messages) == 1
 
+    @pytest.mark.parametrize(
+        ("sent_in", "moved_to"),
+        [("Pacific/Kiritimati", "Pacific/Pago_Pago"), ("Pacific/Pago_Pago", "Pacific/Kiritimati")],
+        ids=["westwards", "eastwards"],
+    )
+    def test_a_new_timezone_gets_no_second_digest_on_the_local_day_of_the_last(
+        self, user, smtp, sent_in, moved_to
+    ):
+        """UTC+14 and UTC-11 are 25 hours apart: either way, the local dates differ."""
+        quiet_application(user, days=10)
+        profile = nudges_on(user, days=7, zone=sent_in)
+        assert run_scan() == ["sent"]
+        # Another application went quiet (a write that plans nothing).
+        go_quiet(InterviewFactory(user=user, interview_date=None), 10)
+        profile.timezone = moved_to
+        profile.save()
+        (sent,) = digests().filter(status=DeliveryStatus.SENT)
+        (pending,) = digests().filter(status=DeliveryStatus.PENDING)
+        zone = ZoneInfo(moved_to)
+        assert pending.send_at.astimezone(zone).date() > sent.sent_at.astimezone(zone).date()
+        assert pending.send_at > timezone.now()
+        assert run_scan() == []
+        assert len(smtp.messages) == 1
+
     def test_a_digest_whose_applications_all_had_news_is_not_sent(self, user, smtp):
         interview = quiet_application(user, days=10)
         nudges_on(user, days=7)

@@ -112,8 +112,8 @@ def desired_slot(
     )
 
 
-Row = tuple[int, datetime.date, datetime.datetime, str]
-"""A digest row: its id, local day, send time and status."""
+Row = tuple[int, datetime.date, datetime.datetime, datetime.datetime | None, str]
+"""A digest row: its id, local day, send time, time sent (if it was) and status."""
 
 
 def recent_digests(user_id: Any, now: datetime.datetime) -> list[Row]:
@@ -121,13 +121,25 @@ def recent_digests(user_id: Any, now: datetime.datetime) -> list[Row]:
     return list(
         ReminderDelivery.objects.filter(
             kind=DeliveryKind.DIGEST, user_id=user_id, digest_date__gte=(now - 2 * DAY).date()
-        ).values_list("pk", "digest_date", "send_at", "status")
+        ).values_list("pk", "digest_date", "send_at", "sent_at", "status")
     )
 
 
-def taken_days(rows: list[Row]) -> set[datetime.date]:
-    """Days whose digest was sent, given up or is being sent: none gets a second one."""
-    return {day for _pk, day, _at, status in rows if status not in REPLANNABLE}
+def taken_days(rows: list[Row], zone: ZoneInfo) -> set[datetime.date]:
+    """Local days that get no digest: one was sent, given up or is being sent for or on them.
+
+    Each such digest takes the day it belongs to and, read in the user's
+    current timezone, the day it went out (or was due) on. After a change
+    of timezone the two differ: a digest sent at 05:00 in Paris went out on
+    the previous evening's date in Los Angeles, which gets no second one.
+    """
+    taken = set()
+    for _pk, day, send_at, sent_at, status in rows:
+        if status in REPLANNABLE:
+            continue
+        taken.add(day)
+        taken.add(max(send_at, sent_at or send_at).astimezone(zone).date())
+    return taken
 
 
 def plan_digest(user_id: Any, profile: Profile | None = None) -> None:
@@ -145,10 +157,12 @@ def plan_digest(user_id: Any, profile: Profile | None = None) -> None:
         user = None
         if wants_digests(profile):
             user = get_user_model()._default_manager.filter(pk=user_id).first()
-        wanted = desired_slot(user, profile, now, taken_days(existing))
+        wanted = desired_slot(
+            user, profile, now, taken_days(existing, zone_named(profile.timezone))
+        )
         stale = [
             pk
-            for pk, day, at, status in existing
+            for pk, day, at, _sent, status in existing
             if status in REPLANNABLE
             and (wanted is None or (day, at) != (wanted.day, wanted.send_at))
         ]
@@ -156,7 +170,7 @@ def plan_digest(user_id: Any, profile: Profile | None = None) -> None:
             ReminderDelivery.objects.filter(pk__in=stale, status__in=REPLANNABLE_STATUSES).delete()
         present = any(
             wanted is not None and (day, at) == (wanted.day, wanted.send_at)
-            for _pk, day, at, status in existing
+            for _pk, day, at, _sent, status in existing
             if status in REPLANNABLE
         )
         if wanted is not None and not present:
@@ -179,7 +193,7 @@ def is_still_planned(
     delivery: ReminderDelivery, user: Any, profile: Profile, now: datetime.datetime
 ) -> bool:
     """Whether the digest is still the one planning would ask for, right now."""
-    taken = taken_days(recent_digests(delivery.user_id, now))
+    taken = taken_days(recent_digests(delivery.user_id, now), zone_named(profile.timezone))
     wanted = desired_slot(user, profile, now, taken)
     return wanted is not None and (wanted.day, wanted.send_at) == (
         delivery.digest_date,
