@@ -245,6 +245,20 @@ class TestPlanning:
         user.save()
         assert digests().count() == 1
 
+    def test_an_address_removed_then_added_back_re_plans_the_digest(self, user):
+        quiet_application(user)
+        profile = nudges_on(user, days=3)
+        address = user.email
+        user.email = ""
+        user.save()
+        assert not digests().exists()
+        # A quiet account: no application's write comes to plan it again.
+        profile.reminder_days_before = 2
+        profile.save()
+        user.email = address
+        user.save()
+        assert digests().count() == 1
+
     def test_a_user_without_an_address_gets_none(self, make_user):
         nobody = make_user("nobody", email="")
         quiet_application(nobody)

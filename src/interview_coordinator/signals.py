@@ -33,6 +33,7 @@ from interview_coordinator.models import (
 )
 from interview_coordinator.pipeline import keep_rounds_in_step, record_stage_round
 from interview_coordinator.reminders.digests import plan_digest, wants_digests
+from interview_coordinator.reminders.emails import user_email
 from interview_coordinator.reminders.planning import plan
 
 # Users whose planning waits for the end of a bulk write (None: plan at once).
@@ -244,14 +245,19 @@ def plan_profile(
 
 
 # The account state a user instance was loaded or last saved with.
-LOADED_ACTIVE = "_interview_coordinator_loaded_active"
+LOADED_ACCOUNT = "_interview_coordinator_loaded_account"
+
+
+def account_state(user: Any) -> tuple[bool, str]:
+    """What of an account decides its emails: whether it is active, and its address."""
+    return bool(getattr(user, "is_active", True)), user_email(user)
 
 
 @receiver(
     post_init, sender=settings.AUTH_USER_MODEL, dispatch_uid="interview_coordinator.user_init"
 )
-def remember_active(sender: type[Any], instance: Any, **kwargs: Any) -> None:
-    setattr(instance, LOADED_ACTIVE, getattr(instance, "is_active", True))
+def remember_account(sender: type[Any], instance: Any, **kwargs: Any) -> None:
+    setattr(instance, LOADED_ACCOUNT, account_state(instance))
 
 
 @receiver(
@@ -260,18 +266,26 @@ def remember_active(sender: type[Any], instance: Any, **kwargs: Any) -> None:
 def plan_user(
     sender: type[Any], instance: Any, raw: bool = False, created: bool = False, **kwargs: Any
 ) -> None:
-    """Re-plan a user's reminders when the account was deactivated or reactivated.
+    """Re-plan a user's emails when the account was (de)activated or its address changed.
 
     A deactivated account gets no reminders; a reactivated one gets them back.
-    Other saves (``last_login`` on every login, a password change) plan nothing.
+    The digest is planned only for an account with an address: removing it
+    removes the digest to come, and adding it back plans one at once, even
+    for a user whose applications are all quiet and so see no write.
+    Reminders are planned whatever the address (one due without an address
+    is given up when it is due), so a change of address re-plans the digest
+    only. Other saves (``last_login`` on every login, a password change)
+    plan nothing.
     """
-    active = getattr(instance, "is_active", True)
-    changed = getattr(instance, LOADED_ACTIVE, active) != active
-    setattr(instance, LOADED_ACTIVE, active)
-    if raw or created or not changed:
+    active, email = account_state(instance)
+    was_active, had_email = getattr(instance, LOADED_ACCOUNT, (active, email))
+    setattr(instance, LOADED_ACCOUNT, (active, email))
+    if raw or created:
         return
-    plan(instance.pk)
-    plan_digest(instance.pk)
+    if was_active != active:
+        plan(instance.pk)
+    if was_active != active or had_email != email:
+        plan_digest(instance.pk)
 
 
 @receiver(post_delete, sender=Interview, dispatch_uid="interview_coordinator.feed_interview")
