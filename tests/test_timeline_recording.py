@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from interview_coordinator.history import as_text
 from interview_coordinator.models import ApplicationEvent, Interview, InterviewRound, Profile
 from interview_coordinator.portability.erasure import erase_user_data
 from tests.db_failures import failed_on_the_refused_insert, inserts_refused
@@ -273,6 +274,35 @@ def test_a_refused_event_refuses_the_change_in_a_shell_too(user):
         interview.save()
 
     assert Interview.objects.get(pk=interview.pk).interview_stage == "applied"
+
+
+def test_a_round_moved_to_another_application_is_recorded_on_both(auth_client, user):
+    left = InterviewFactory(user=user, interview_date=None)
+    joined = InterviewFactory(user=user, interview_date=None)
+    round_ = RoundFactory(interview=left, stage="screening", outcome="pending")
+    date = round_.scheduled_date
+    before = {pk: Interview.objects.get(pk=pk).last_event_at for pk in (left.pk, joined.pk)}
+
+    response = auth_client.patch(
+        reverse("interview_coordinator:round-detail", args=[round_.pk]),
+        {"interview": joined.pk},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.content
+    kinds = ("round_created", "round_deleted", "round_rescheduled", "round_outcome")
+    assert events(left, *kinds) == [
+        ("round_created", None, as_text(date), "other"),
+        ("round_deleted", as_text(date), None, "api"),
+    ]
+    assert events(joined, *kinds) == [("round_created", None, as_text(date), "api")]
+    for pk in (left.pk, joined.pk):
+        stored = Interview.objects.get(pk=pk)
+        assert stored.last_event_at > before[pk]
+        assert (
+            stored.last_event_at
+            == ApplicationEvent.objects.filter(interview_id=pk).latest("created_at").created_at
+        )
 
 
 def test_a_round_deleted_with_its_application_records_nothing_and_commits(user):

@@ -244,24 +244,39 @@ def read_stored_round(
     """Lock the application, then read the round's stored values, before the round is written.
 
     A new round is an event too; a save that changes none of the watched
-    fields records nothing and locks nothing.
+    fields records nothing and locks nothing. A round moved to another
+    application locks both, the lower id first so that two moves the
+    opposite way cannot deadlock, and is dated after the later of their
+    latest events.
     """
     if raw:
         return
     fields = [] if instance._state.adding else _watched(update_fields, ROUND_FIELDS)
-    if not fields and not instance._state.adding:
+    moved_from = _moved_from(instance, update_fields)
+    if not fields and moved_from is None and not instance._state.adding:
         return
-    now = lock_application(instance.interview_id, using)
+    applications = sorted(pk for pk in (instance.interview_id, moved_from) if pk is not None)
+    now = max(lock_application(pk, using) for pk in applications)
     stored = None
-    if fields:
+    if fields or moved_from is not None:
         stored = (
             InterviewRound.objects.using(using)
             .select_for_update()
             .filter(pk=instance.pk)
-            .values(*fields)
+            .values("interview_id", *fields)
             .first()
         )
     setattr(instance, STORED, (fields, stored, now))
+
+
+def _moved_from(instance: InterviewRound, update_fields: Any) -> int | None:
+    """The application a stored round is being moved away from, as it was read; else None."""
+    if instance._state.adding or (
+        update_fields is not None and not {"interview", "interview_id"} & set(update_fields)
+    ):
+        return None
+    left = instance.loaded_interview_id
+    return left if left is not None and left != instance.interview_id else None
 
 
 @receiver(post_save, sender=InterviewRound, dispatch_uid="interview_coordinator.history_round")
@@ -279,34 +294,58 @@ def record_round(
         return
     interview = instance.interview
     if created:
-        events = [
-            _event(
-                interview,
-                str(EventKind.ROUND_CREATED),
-                None,
-                instance.scheduled_date,
-                now,
-                instance.pk,
-                instance.stage,
-            )
-        ]
+        events = [_round_created(interview, instance, now)]
     elif stored is None:
         return
+    elif stored["interview_id"] != instance.interview_id:
+        _record_move(instance, stored, now)
+        events = [_round_created(interview, instance, now)]
+        fields = [field for field in fields if field != "scheduled_date"]
     else:
-        events = [
-            _event(
-                interview,
-                ROUND_FIELDS[field],
-                stored[field],
-                getattr(instance, field),
-                now,
-                instance.pk,
-                instance.stage,
-            )
-            for field in fields
-            if stored[field] != getattr(instance, field)
-        ]
+        events = []
+    events += [
+        _event(
+            interview,
+            ROUND_FIELDS[field],
+            stored[field],
+            getattr(instance, field),
+            now,
+            instance.pk,
+            instance.stage,
+        )
+        for field in fields
+        if stored is not None and stored[field] != getattr(instance, field)
+    ]
     _store(interview, events, now)
+
+
+def _round_created(
+    interview: Interview, instance: InterviewRound, now: datetime.datetime
+) -> ApplicationEvent:
+    return _event(
+        interview,
+        str(EventKind.ROUND_CREATED),
+        None,
+        instance.scheduled_date,
+        now,
+        instance.pk,
+        instance.stage,
+    )
+
+
+def _record_move(
+    instance: InterviewRound, stored: Mapping[str, Any], now: datetime.datetime
+) -> None:
+    """A round moved away leaves its application's timeline as a deleted round does.
+
+    The application it joins records it as created; both are dated alike.
+    """
+    left = Interview.objects.filter(pk=stored["interview_id"]).first()
+    if left is None:
+        return
+    scheduled = stored.get("scheduled_date", instance.scheduled_date)
+    event = _event(left, str(EventKind.ROUND_DELETED), scheduled, None, now, None, instance.stage)
+    _store(left, [event], now)
 
 
 @receiver(
