@@ -319,6 +319,19 @@ class TestPasswordChange:
         assert response.status_code == 400
         assert message in " ".join(response.data["new_password1"])
 
+    def test_names_every_mistake_and_counts_one_failure(self, client_for, user, settings):
+        settings.INTERVIEW_COORDINATOR = {"LOGIN_ACCOUNT_RATE": "2/m", "AUTH_RATE": "100/m"}
+        client = client_for(user)
+        body = {"old_password": "nope", "new_password1": "alice", "new_password2": "other"}
+
+        response = client.post(url("rest_password_change"), body, format="json")
+
+        assert response.status_code == 400
+        assert set(response.data) == {"old_password", "new_password1", "new_password2"}
+        assert "too similar" in " ".join(response.data["new_password1"])
+        again = [client.post(url("rest_password_change"), body, format="json") for _ in range(2)]
+        assert [answer.status_code for answer in again] == [400, 429]
+
     def test_needs_authentication(self, api_client):
         assert self.change(api_client).status_code == 401
 
@@ -418,6 +431,29 @@ class TestPasswordReset:
 
         assert response.status_code == 400
         assert response.data == {field: ["Invalid value"]}
+
+    @pytest.mark.parametrize(
+        ("mistake", "field"),
+        [({"uid": ""}, "uid"), ({"uid": None}, "uid"), ({"token": ""}, "token"), ({}, "token")],
+        ids=["blank-uid", "no-uid", "blank-token", "wrong-token"],
+    )
+    def test_names_every_mistake_at_once(self, api_client, user, mistake, field):
+        from django.utils.encoding import force_bytes
+        from django.utils.http import urlsafe_base64_encode
+
+        body = {"uid": urlsafe_base64_encode(force_bytes(user.pk)), "token": "abc-def"}
+        body = {**body, "new_password1": "alice", "new_password2": "other", **mistake}
+
+        response = api_client.post(
+            url("rest_password_reset_confirm"),
+            {key: value for key, value in body.items() if value is not None},
+            format="json",
+        )
+
+        assert response.status_code == 400
+        assert set(response.data) == {field, "new_password1", "new_password2"}
+        # Before the token is checked, the account's names are not compared: they are secret.
+        assert "too similar" not in " ".join(response.data["new_password1"])
 
     def test_only_the_uid_of_the_email_names_its_user(self, api_client, user):
         from django.contrib.auth.tokens import default_token_generator

@@ -265,6 +265,28 @@ class NewPasswordSerializer(serializers.Serializer[Any]):
     new_password2 = password_field()
     event = "password_reset"
 
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        """Every field's errors at once: a wrong old password, uid or token, which stop DRF
+        and dj-rest-auth before the new passwords are checked, does not hide their messages.
+        """
+        try:
+            return super().run_validation(data)
+        except serializers.ValidationError as exc:
+            if not isinstance(data, Mapping) or not isinstance(exc.detail, dict):
+                raise
+            valid = {
+                name: self.fields[name].run_validation(self.fields[name].get_value(data))
+                for name in ("new_password1", "new_password2")
+                if name not in exc.detail
+            }
+            form = self.set_password_form_class(user=self.known_user(), data=valid)
+            errors: dict[str, Any] = {**form.errors, **exc.detail}
+            raise serializers.ValidationError(errors) from exc
+
+    def known_user(self) -> Any:
+        """Whose names a new password may be compared with before the request is trusted."""
+        return None
+
     def save(self, **kwargs: Any) -> Any:
         with transaction.atomic():
             # Checked again in turn on the locked row: a concurrent change or
@@ -288,6 +310,9 @@ class PasswordChangeSerializer(NewPasswordSerializer, rest_auth.PasswordChangeSe
         super().__init__(*args, **kwargs)
         self.old_password_field_enabled = True
         self.fields["old_password"] = password_field(4096)
+
+    def known_user(self) -> Any:
+        return self.user
 
     def validate_old_password(self, value: str) -> str:
         """Wrong old passwords spend the account's failure budget, as failed logins do."""
