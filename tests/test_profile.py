@@ -139,6 +139,14 @@ class TestWrite:
             ({"follow_up_after_days": 7.5}, "follow_up_after_days"),
             ({"follow_up_after_days": 10**30}, "follow_up_after_days"),
             ({"follow_up_after_days": [7]}, "follow_up_after_days"),
+            ({"follow_up_after_days": "7"}, "follow_up_after_days"),
+            ({"follow_up_after_days": " 7"}, "follow_up_after_days"),
+            ({"follow_up_after_days": "3.0"}, "follow_up_after_days"),
+            ({"follow_up_after_days": 7.0}, "follow_up_after_days"),
+            ({"follow_up_after_days": True}, "follow_up_after_days"),
+            ({"reminder_days_before": "2"}, "reminder_days_before"),
+            ({"reminder_days_before": 2.0}, "reminder_days_before"),
+            ({"reminder_days_before": True}, "reminder_days_before"),
             ({"follow_up_digest_enabled": "maybe"}, "follow_up_digest_enabled"),
             ({"follow_up_digest_enabled": None}, "follow_up_digest_enabled"),
         ],
@@ -149,6 +157,26 @@ class TestWrite:
         body = response.json()
         assert list(body) == [field]
         assert body[field][0]
+
+    @pytest.mark.parametrize("field", ["follow_up_after_days", "reminder_days_before"])
+    @pytest.mark.parametrize("value", ["7", 7.0])
+    def test_a_whole_number_is_required_not_text_nor_a_decimal(
+        self, auth_client, user, field, value
+    ):
+        response = auth_client.patch(URL, {field: value}, format="json")
+        assert response.status_code == 400
+        assert response.json() == {field: ["A whole number is required, such as 7."]}
+        assert getattr(Profile.objects.for_user(user), field) != 7
+
+    @pytest.mark.parametrize(
+        ("value", "stored"),
+        [(True, True), (False, False), ("false", False), ("yes", True), (0, False), (1, True)],
+    )
+    def test_booleans_read_as_every_boolean_field_of_the_api(self, auth_client, value, stored):
+        for field in ("follow_up_digest_enabled", "email_notifications_enabled"):
+            response = auth_client.patch(URL, {field: value}, format="json")
+            assert response.status_code == 200
+            assert response.json()[field] is stored
 
     @pytest.mark.parametrize("name", ["localtime", "posixrules", "Factory"])
     def test_a_zone_file_that_is_not_an_iana_zone_is_refused(self, auth_client, user, name):

@@ -170,6 +170,22 @@ class StrictTextField(serializers.CharField):
         return str(super().to_internal_value(data))
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer and nothing else: text ("7") and decimals (7.0, "3.0") are refused.
+
+    DRF's own field reads "7", " 7" and 7.0 as 7; a setting documented as
+    a whole number answers a 400 for anything else, as text fields refuse
+    numbers.
+    """
+
+    default_error_messages = {"invalid": _("A whole number is required, such as 7.")}
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return int(super().to_internal_value(data))
+
+
 class PlainTextField(StrictTextField):
     """Text shown as text: control characters removed, markup refused."""
 

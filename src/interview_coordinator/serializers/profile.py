@@ -3,20 +3,21 @@
 ``reminder_time`` accepts "HH:MM" and "HH:MM:SS" (the original front end
 sends both) and answers "HH:MM"; ``timezone`` must be an IANA name known to
 this system's zoneinfo database; ``follow_up_after_days`` is 3 to 60, or null
-for no nudges.
+for no nudges; the day counts are JSON integers, never text or decimals.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from interview_coordinator.models import Profile, known_timezones
 from interview_coordinator.reminders.emails import user_email
-from interview_coordinator.serializers.fields import StrictTextField
+from interview_coordinator.serializers.fields import StrictIntegerField, StrictTextField
 
 REMINDER_TIME_FORMAT = "%H:%M"
 REMINDER_TIME_INPUT_FORMATS = ["%H:%M", "%H:%M:%S"]
@@ -59,6 +60,13 @@ class TimezoneField(StrictTextField):
 
 
 class ProfileSerializer(serializers.ModelSerializer[Profile]):
+    # The day counts are whole JSON numbers, never text or decimals; the
+    # booleans read as DRF's do everywhere in the API.
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.PositiveSmallIntegerField: StrictIntegerField,
+    }
+
     username = serializers.SerializerMethodField()
     email = serializers.SerializerMethodField()
     reminder_time = ReminderTimeField(required=False)
