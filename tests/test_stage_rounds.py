@@ -305,6 +305,37 @@ class TestEveryWayOfWriting:
         assert response.status_code == 302, response.content.decode()[:2000]
         assert self.recorded(interview.pk) == [("onsite", "admin")]
 
+    def test_the_admin_refuses_an_advance_beyond_the_round_cap_on_the_stage(
+        self, make_user, user, settings
+    ):
+        settings.INTERVIEW_COORDINATOR = {"MAX_ROUNDS_PER_INTERVIEW": 1}
+        staff = make_user("staff", is_staff=True, is_superuser=True)
+        admin = Client()
+        admin.force_login(staff)
+        interview = InterviewFactory(user=user, interview_date=None, status=None)
+        RoundFactory(interview=interview, stage="screening", scheduled_date=None)
+        response = admin.post(
+            f"/admin/interview_coordinator/interview/{interview.pk}/change/",
+            {
+                "user": user.pk,
+                "company_name": interview.company_name,
+                "position": interview.position,
+                "interview_stage": "technical",
+                "application_status": "in_progress",
+                "application_date": interview.application_date.isoformat(),
+                "notes": "",
+                "rounds-TOTAL_FORMS": "0",
+                "rounds-INITIAL_FORMS": "0",
+                "events-TOTAL_FORMS": "0",
+                "events-INITIAL_FORMS": "0",
+            },
+        )
+        assert response.status_code == 200
+        errors = response.context["adminform"].form.errors
+        assert "limit of 1 rounds" in errors["interview_stage"][0]
+        interview.refresh_from_db()
+        assert interview.interview_stage == "applied"
+
     def test_the_api_records_one_round_per_advance(self, auth_client, staged):
         auth_client.patch(detail(staged), {"interview_stage": "onsite"}, format="json")
         assert self.recorded(staged) == [("technical", "api"), ("onsite", "api")]

@@ -14,6 +14,7 @@ from django.db import models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from interview_coordinator.conf import app_settings
 from interview_coordinator.sanitize import (
     clean_html_once,
     remove_control_characters,
@@ -216,6 +217,32 @@ class Interview(models.Model):
         with transaction.atomic(using=using, savepoint=False):
             lock_owner_profile(self.user_id, using)
             super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        """The admin's forms refuse a stage advance whose round the round cap would refuse.
+
+        The save records that round and raises the API's 400 past the cap;
+        a form shows it on the stage instead.
+        """
+        stage = self.interview_stage
+        if self.pk is None or stage not in RoundStage.values:
+            return
+        stored = Interview.objects.filter(pk=self.pk).values_list("interview_stage", flat=True)
+        previous = stored.first()
+        if previous is None or STAGE_ORDER.index(stage) <= STAGE_ORDER.index(previous):
+            return
+        rounds = InterviewRound.objects.filter(interview_id=self.pk)
+        limit = int(app_settings.MAX_ROUNDS_PER_INTERVIEW)
+        if not rounds.filter(stage=stage).exists() and rounds.count() >= limit:
+            raise ValidationError(
+                {
+                    "interview_stage": _(
+                        "This interview has reached the limit of %(limit)d rounds."
+                    )
+                    % {"limit": limit}
+                },
+                code="limit",
+            )
 
 
 def lock_owner_profile(user_id: Any, using: str) -> None:
