@@ -151,7 +151,7 @@ def test_a_refresh_racing_a_password_change_does_not_survive_it(user, client_for
         assert rotated.status_code == 401
 
 
-def test_two_tabs_refreshing_at_once_keep_the_user_signed_in(user):
+def test_two_tabs_refreshing_at_once_keep_the_user_signed_in(user, caplog):
     token = APIClient().post(
         url("rest_login"), {"username": "alice", "password": PASSWORD}, format="json"
     )
@@ -164,11 +164,15 @@ def test_two_tabs_refreshing_at_once_keep_the_user_signed_in(user):
     # The first to lock the user holds before blacklisting; the other waits on the lock.
     release = hold_at(pre_save, BlacklistedToken, 2)
     try:
-        answers = in_threads(rotate(1), rotate(2))
+        with caplog.at_level("INFO", logger="interview_coordinator.security"):
+            answers = in_threads(rotate(1), rotate(2))
     finally:
         release()
 
     assert sorted(answer.status_code for answer in answers) == [200, 401]
+    assert [(r.event, r.reason) for r in caplog.records if hasattr(r, "reason")] == [
+        ("refresh_token_invalid", "superseded")
+    ]
     winner = next(answer for answer in answers if answer.status_code == 200)
     again = APIClient().post(
         url("token_refresh"), {"refresh": winner.data["refresh"]}, format="json"
@@ -233,7 +237,7 @@ def test_a_rotation_racing_its_familys_revocation_does_not_survive_it(user):
     assert again.status_code == 401, "a token of the revoked family outlived the revocation"
 
 
-def test_a_rotation_that_waited_for_its_familys_revocation_is_refused(user):
+def test_a_rotation_that_waited_for_its_familys_revocation_is_refused(user, caplog):
     stolen = APIClient().post(
         url("rest_login"), {"username": "alice", "password": PASSWORD}, format="json"
     )
@@ -255,10 +259,45 @@ def test_a_rotation_that_waited_for_its_familys_revocation_is_refused(user):
         body = {"refresh": thiefs}
         answers["rotation"] = APIClient().post(url("token_refresh"), body, format="json")
 
-    while_one_waits(hold, rotate)
+    with caplog.at_level("INFO", logger="interview_coordinator.security"):
+        while_one_waits(hold, rotate)
 
     assert answers["reuse"].status_code == answers["rotation"].status_code == 401
     assert not OutstandingToken.objects.filter(user=user, blacklistedtoken=None).exists()
+    assert sorted((r.event, r.reason) for r in caplog.records if hasattr(r, "reason")) == [
+        ("refresh_token_invalid", "revoked"),
+        ("refresh_token_reused", "blacklisted"),
+    ]
+
+
+def test_a_rotation_that_waited_for_a_password_change_is_logged_as_revoked(
+    user, client_for, caplog
+):
+    token = APIClient().post(
+        url("rest_login"), {"username": "alice", "password": PASSWORD}, format="json"
+    )
+    token = token.data["refresh"]
+    answers = {}
+
+    def hold(locked):
+        get_user_model().objects.select_for_update().get(pk=user.pk)
+        locked.set()
+        assert waiting_for_a_lock()
+        body = {"old_password": PASSWORD, **new_passwords(0)}
+        answers["change"] = client_for(user).post(url("rest_password_change"), body, format="json")
+
+    def rotate():
+        body = {"refresh": token}
+        answers["rotation"] = APIClient().post(url("token_refresh"), body, format="json")
+
+    with caplog.at_level("INFO", logger="interview_coordinator.security"):
+        while_one_waits(hold, rotate)
+
+    assert answers["change"].status_code == 200
+    assert answers["rotation"].status_code == 401
+    assert [(r.event, r.reason) for r in caplog.records if hasattr(r, "reason")] == [
+        ("refresh_token_invalid", "revoked")
+    ]
 
 
 def racing_password_posts(name, bodies):

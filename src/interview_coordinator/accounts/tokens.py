@@ -111,9 +111,11 @@ def rotate(raw: str) -> dict[str, str]:
             raise RefreshRejected("inactive", user_id)
         # simplejwt annotates blacklist() as the row; it returns get_or_create's pair.
         if blacklisting_enabled() and not token.blacklist()[1]:  # type: ignore[index]
-            # Another request (another tab) rotated this very token, or revoked
-            # its family, while this one waited for the lock: nothing more to revoke.
-            raise RefreshRejected("superseded", user.pk)
+            # While this one waited for the lock, another request (another tab)
+            # rotated this very token, leaving its family a live token, or revoked
+            # the family, leaving none: nothing more to revoke.
+            reason = "superseded" if live_tokens(user, family(token)) else "revoked"
+            raise RefreshRejected(reason, user.pk)
         access = str(token.access_token)
         token[FAMILY] = family(token)
         token.set_jti()
@@ -135,17 +137,21 @@ def revoke_tokens(user: Any, family_name: str | None = None) -> int:
     """Blacklist the user's live refresh tokens: all (a new password), or one sign-in's."""
     if not blacklisting_enabled():
         return 0
-    outstanding = apps.get_model("token_blacklist", "OutstandingToken").objects
-    live = outstanding.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken=None)
     if family_name is None:
         # Without the mark, later copies count as reused: the safe side.
         with contextlib.suppress(Exception):
             lifetime = int(jwt_settings.REFRESH_TOKEN_LIFETIME.total_seconds()) + 1
             cache.set(REVOKED.format(user.pk), timezone.now().timestamp(), lifetime)
-        pks = list(live.values_list("pk", flat=True))
-    else:
-        tokens = live.only("token")
-        pks = [row.pk for row in tokens if family(RefreshToken(row.token, False)) == family_name]
     model = apps.get_model("token_blacklist", "BlacklistedToken")
-    rows = [model(token_id=pk) for pk in pks]
+    rows = [model(token_id=pk) for pk in live_tokens(user, family_name)]
     return len(model.objects.bulk_create(rows, ignore_conflicts=True))
+
+
+def live_tokens(user: Any, family_name: str | None = None) -> list[Any]:
+    """The pks of the user's unexpired, unblacklisted refresh tokens: all, or one sign-in's."""
+    outstanding = apps.get_model("token_blacklist", "OutstandingToken").objects
+    live = outstanding.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken=None)
+    if family_name is None:
+        return list(live.values_list("pk", flat=True))
+    tokens = live.only("token")
+    return [row.pk for row in tokens if family(RefreshToken(row.token, False)) == family_name]
