@@ -96,3 +96,17 @@ def test_an_application_created_while_the_profile_is_written_commits(user):
     while_one_waits(hold_the_profile(user), create)
 
     assert Interview.objects.filter(user=user).count() == 1
+
+
+def test_an_application_deleted_while_the_profile_is_written_goes_after_it(user):
+    """The profile write plans reminders that reference the application: the deletion waits."""
+    interview = InterviewFactory(user=user)
+
+    def delete():
+        response = api_client(user).delete(f"/api/interviews/{interview.pk}/")
+        assert response.status_code == 204, response.content
+
+    while_one_waits(hold_the_profile(user), delete)
+
+    assert not Interview.objects.filter(pk=interview.pk).exists()
+    assert Profile.objects.get(user=user).reminder_days_before == 2
