@@ -322,6 +322,17 @@ class TestEnumerationPolicy:
 
         assert answers[0].status_code == answers[1].status_code, [a.data for a in answers]
 
+    @pytest.mark.parametrize("fields", [("username", "email"), ("email", "username")])
+    @pytest.mark.parametrize("name", ["alice", "ghost"])
+    def test_a_name_shares_its_budget_whichever_field_carries_it(self, user, name, fields):
+        guessed, then = fields
+        for i in range(5):
+            login(APIClient(REMOTE_ADDR=f"10.9.{i}.1"), "wrong-guess-1", **{guessed: name})
+
+        answer = login(APIClient(REMOTE_ADDR="10.9.9.9"), **{then: name})
+
+        assert answer.status_code == 429, answer.data
+
     def test_a_username_beside_ones_own_email_tells_nothing(self, user, make_user):
         make_user("mallory", password="mallory-own-password")
         probes = ["alice", "nosuchuser", "alice@example.com", "nosuch@example.com"]

@@ -187,11 +187,12 @@ def find_account(username: str, email: str) -> Any:
     """The one account named by the username, else by the email, ignoring case.
 
     The email is not read beside a username: falling back to it when no such username
-    exists would tell which do. A username holding ``@`` is an email first, so no username
-    shadows another account's email.
+    exists would tell which do. Either field finds the same account (its failure budget): a
+    name holding ``@`` is an email first, so no username shadows another account's email.
     """
-    name, at = username or email, "@" in get_user_model().normalize_username(username)
-    kinds = ("email", "username") if at else ("username",) if username else ("email",)
+    name = username or email
+    at = "@" in get_user_model().normalize_username(name)
+    kinds = ("email", "username") if at else ("username",)
     for kind in kinds:
         found = list(users_named(kind, name)[:2])
         if len(found) > 1:
