@@ -199,3 +199,25 @@ def test_numbers_are_not_names(api_client, client, user, value):
     assert get_user_model().objects.count() == 1
     user.refresh_from_db()
     assert user.username == "alice"
+
+
+@pytest.mark.parametrize("password", [12345, "\ud800"], ids=["number", "surrogate"])
+def test_account_deletion_reads_its_password_as_the_other_auth_bodies_do(client, user, password):
+    answers = [
+        client.delete(
+            reverse("interview_coordinator:rest_user_details"),
+            json.dumps({"password": password}),
+            content_type="application/json",
+            REMOTE_ADDR=f"10.15.0.{i}",
+        )
+        for i in range(6)
+    ]
+
+    assert [answer.status_code for answer in answers] == [400] * 6
+    assert answers[0].json() == {"password": ["Not a valid string."]}
+    signed_in = APIClient(REMOTE_ADDR="10.15.1.1").post(
+        reverse("interview_coordinator:rest_login"),
+        {"username": "alice", "password": "correct-horse-battery"},
+        format="json",
+    )
+    assert signed_in.status_code == 200, signed_in.data

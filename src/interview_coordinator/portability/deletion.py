@@ -17,12 +17,13 @@ from rest_framework import serializers
 from rest_framework.request import Request
 
 from interview_coordinator.accounts import passwords, tokens
+from interview_coordinator.accounts.serializers import TextField
 from interview_coordinator.portability.erasure import erase_user_data
 from interview_coordinator.security import log_event
 
 
 class AccountDeleteSerializer(serializers.Serializer[Any]):
-    password = serializers.CharField(
+    password = TextField(
         max_length=4096,
         trim_whitespace=False,
         style={"input_type": "password"},
