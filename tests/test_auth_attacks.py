@@ -145,6 +145,15 @@ class TestRefreshReuse:
         assert response.status_code == 401
         assert refresh(APIClient(), thiefs).status_code == 401
 
+    def test_logout_with_a_just_rotated_token_signs_its_family_out(self, api_client, user):
+        stolen = login(api_client, username="alice").data["refresh"]
+        thiefs = refresh(APIClient(), stolen).data["refresh"]
+
+        response = api_client.post(url("rest_logout"), {"refresh": stolen}, format="json")
+
+        assert response.status_code == 200, response.data
+        assert refresh(APIClient(), thiefs).status_code == 401
+
     @pytest.mark.parametrize("how", ["change", "reset"])
     def test_a_token_revoked_by_a_new_password_revokes_nothing_more(
         self, user, client_for, how, caplog

@@ -66,12 +66,17 @@ def read_refresh(raw: str) -> RefreshToken:
             raise RefreshRejected("revoked", row.user_id) from exc
         if just_blacklisted(row):
             raise RefreshRejected("superseded", row.user_id) from exc
-        with transaction.atomic():
-            # The lock rotate() takes: a rotation of the family that commits
-            # first is revoked too, and one that waited finds its token revoked.
-            locked_user(pk=row.user_id)
-            revoke_tokens(row.user_id, family(RefreshToken(raw, verify=False)))  # type: ignore[arg-type]
+        revoke_family(row.user_id, raw)
         raise RefreshRejected("blacklisted", row.user_id) from exc
+
+
+def revoke_family(user_id: Any, raw: str) -> None:
+    """Blacklist the live tokens of the sign-in of ``raw``, a genuine token."""
+    with transaction.atomic():
+        # The lock rotate() takes: a rotation of the family that commits
+        # first is revoked too, and one that waited finds its token revoked.
+        locked_user(pk=user_id)
+        revoke_tokens(user_id, family(RefreshToken(raw, verify=False)))  # type: ignore[arg-type]
 
 
 def just_blacklisted(row: Any) -> bool:
@@ -126,8 +131,18 @@ def rotate(raw: str) -> dict[str, str]:
 
 
 def revoke(raw: str) -> Any:
-    """Blacklist one refresh token (logout); the id of its user."""
-    token = read_refresh(raw)
+    """Blacklist one refresh token (logout); the id of its user.
+
+    A token just rotated signs its whole family out: logout is the owner's wish, which a
+    thief who rotated first must not outlive (the reuse interval only spares two tabs).
+    """
+    try:
+        token = read_refresh(raw)
+    except RefreshRejected as exc:
+        if exc.reason != "superseded":
+            raise
+        revoke_family(exc.user_id, raw)
+        return exc.user_id
     if not blacklisting_enabled():
         return token.get(jwt_settings.USER_ID_CLAIM)
     return token.blacklist()[0].token.user_id  # type: ignore[index]
