@@ -261,6 +261,16 @@ class TestDeliver:
         assert "no email address" in caplog.text
         assert ReminderDelivery.objects.get().status == DeliveryStatus.FAILED
 
+    def test_an_address_added_back_before_the_moment_gets_the_reminder(self, make_user, smtp):
+        user = make_user("noemail", email="")
+        due_interview(user)
+        assert run_scan() == ["failed"]
+        user.email = "back@example.com"
+        user.save()
+        assert run_scan() == ["sent"]
+        (message,) = smtp.messages
+        assert message["To"] == "back@example.com"
+
     def test_an_address_that_cannot_be_sent_to_is_given_up_not_left_claimed(
         self, make_user, smtp, caplog
     ):

@@ -19,20 +19,25 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, post_init, post_save, pre_delete, pre_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from interview_coordinator.calendar import note_deletion
 from interview_coordinator.history import deleted_on_its_own
 from interview_coordinator.models import (
     FIRST_STAGE,
     DashboardSnapshot,
+    DeliveryKind,
+    DeliveryStatus,
     Interview,
     InterviewRound,
     Profile,
+    ReminderDelivery,
     RoundStage,
     lock_owner_profile,
 )
 from interview_coordinator.pipeline import keep_rounds_in_step, record_stage_round
 from interview_coordinator.reminders.digests import plan_digest, wants_digests
+from interview_coordinator.reminders.dispatch import NO_ADDRESS
 from interview_coordinator.reminders.emails import user_email
 from interview_coordinator.reminders.planning import plan
 
@@ -272,9 +277,9 @@ def plan_user(
     The digest is planned only for an account with an address: removing it
     removes the digest to come, and adding it back plans one at once, even
     for a user whose applications are all quiet and so see no write.
-    Reminders are planned whatever the address (one due without an address
-    is given up when it is due), so a change of address re-plans the digest
-    only. Other saves (``last_login`` on every login, a password change)
+    Reminders are planned whatever the address; one that fell due while it
+    was missing was given up, and is sent once an address is added back
+    before its moment. Other saves (``last_login`` on every login, a password change)
     plan nothing.
     """
     active, email = account_state(instance)
@@ -282,10 +287,28 @@ def plan_user(
     setattr(instance, LOADED_ACCOUNT, (active, email))
     if raw or created:
         return
-    if was_active != active:
+    if email and not had_email:
+        retry_given_up_for_no_address(instance.pk)
+    if was_active != active or (email and not had_email):
         plan(instance.pk)
     if was_active != active or had_email != email:
         plan_digest(instance.pk)
+
+
+def retry_given_up_for_no_address(user_id: Any) -> None:
+    """Forget the reminders given up for want of an address whose moment is still ahead.
+
+    Given-up rows are never planned again; these failed only because the
+    account had no address, which it has now, so planning sends them
+    after all.
+    """
+    ReminderDelivery.objects.filter(
+        interview__user_id=user_id,
+        kind=DeliveryKind.REMINDER,
+        status=DeliveryStatus.FAILED,
+        last_error=NO_ADDRESS,
+        moment__gt=timezone.now(),
+    ).delete()
 
 
 @receiver(post_delete, sender=Interview, dispatch_uid="interview_coordinator.feed_interview")

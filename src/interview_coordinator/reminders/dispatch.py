@@ -76,6 +76,8 @@ logger = logging.getLogger(__name__)
 MAX_BATCHES_PER_SCAN = 20
 # Stored error text is bounded by the column.
 ERROR_MAX_LENGTH = 500
+# Why a delivery to an account without an address was given up.
+NO_ADDRESS = "The user has no email address."
 # Retries are due this much before the scan one backoff after the failed
 # attempt's, so that a scan that runs a little earlier than the last one
 # (beat's and the worker's own delays vary) still takes them.
@@ -286,7 +288,7 @@ def _take(
     """Build the email and mark the delivery sending (the caller holds its lock)."""
     recipient = user_email(user)
     if not recipient:
-        _give_up(delivery, "The user has no email address.")
+        _give_up(delivery, NO_ADDRESS)
         return "failed"
     try:
         message = build(user.get_username(), recipient)
