@@ -149,13 +149,14 @@ def test_a_write_missing_its_slash_is_told_in_the_api_views_json(auth_client, us
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/auth/password/reset/", "/api"])
 @pytest.mark.parametrize("debug", [False, True])
-def test_a_host_the_site_does_not_serve_is_a_json_400(api_client, settings, caplog, debug):
+def test_a_host_the_site_does_not_serve_is_a_json_400(api_client, settings, caplog, debug, path):
     settings.DEBUG = debug
     settings.ALLOWED_HOSTS = ["testserver"]
 
     response = api_client.post(
-        "/api/auth/password/reset/",
+        path,
         {"email": "a@example.com"},
         format="json",
         HTTP_HOST="evil.example",

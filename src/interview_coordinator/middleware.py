@@ -36,8 +36,16 @@ class DisallowedHostMiddleware:
 
 
 def serves_the_api(request: HttpRequest) -> bool:
+    """Whether the path is the package's, or would be with the slash a client left off
+    (``/api``, which the JSON 404 of a slashless path already counts as the API's).
+    """
+    path, urlconf = request.path_info, getattr(request, "urlconf", None)
+    return any(in_the_api(candidate, urlconf) for candidate in {path, f"{path.rstrip('/')}/"})
+
+
+def in_the_api(path: str, urlconf: str | None) -> bool:
     try:
-        match = resolve(request.path_info, getattr(request, "urlconf", None))
+        match = resolve(path, urlconf)
     except Resolver404:
         return False
     return any(name.startswith("interview_coordinator") for name in match.app_names)
