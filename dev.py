@@ -3,7 +3,8 @@
 
     python3 dev.py demo     run the example project with a demo account
                             (--new-password: new demo credentials; --port N)
-    python3 dev.py test     run the whole test suite against PostgreSQL and Redis
+    python3 dev.py test     run the whole test suite against PostgreSQL and Redis,
+                            in three pytest-xdist workers (-n 0: in one process)
     python3 dev.py check    lint, format, types, migrations, the docs, the suite on SQLite
                             (needs Redis)
     python3 dev.py docs     serve the documentation site (--port N; --build: build it
@@ -103,13 +104,35 @@ def require_redis() -> None:
     )
 
 
+# The suite mostly waits (servers, Celery workers, SMTP, subprocesses), so
+# three pytest-xdist workers keep two cores busy. Each worker has its own test
+# database (test_$DB_NAME_gwN) and Redis database (REDIS_CACHE_DB + N).
+TEST_WORKERS = "3"
+SERIAL = ("-n", "--numprocesses", "--pdb", "--trace", "no:xdist")
+
+
+def parallel(args: list[str]) -> list[str]:
+    """The xdist options for a run of the whole suite, unless the arguments choose.
+
+    Named tests (``tests/test_x.py``) run in one process, which starts faster
+    than three and takes one Redis database; ``-n 0`` runs the whole suite in
+    one process too, as ``--pdb`` needs. ``loadgroup`` keeps the tests of a
+    module-scoped fixture on one worker (tests/conftest.py).
+    """
+    if any(arg.startswith(SERIAL) for arg in args):
+        return []
+    if any(not arg.startswith("-") and (ROOT / arg.split("::")[0]).exists() for arg in args):
+        return []
+    return ["-n", TEST_WORKERS, "--dist", "loadgroup"]
+
+
 def test(args: list[str]) -> None:
     ensure_venv("test")
     host = os.environ.get("DB_HOST", "127.0.0.1")
     port = int(os.environ.get("DB_PORT", "5432"))
     require_service("PostgreSQL", host, port, "Start it, or point DB_HOST/DB_PORT/DB_USER at one.")
     require_redis()
-    run(PYTHON, "-m", "pytest", *args, env=venv_env())
+    run(PYTHON, "-m", "pytest", *parallel(args), *args, env=venv_env())
 
 
 def check(args: list[str]) -> None:
@@ -124,7 +147,7 @@ def check(args: list[str]) -> None:
         PYTHON, "manage.py", "makemigrations", "--check", "--dry-run",
         env=venv_env(DB_NAME=""), cwd=EXAMPLE,
     )  # fmt: skip
-    run(PYTHON, "-m", "pytest", "-m", "not embedding and not slow", *args,
+    run(PYTHON, "-m", "pytest", "-m", "not embedding and not slow", *parallel(args), *args,
         env=venv_env(DB_ENGINE="sqlite"))  # fmt: skip
 
 
@@ -343,7 +366,9 @@ def venv_pair() -> str:
 def matrix(args: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python3 dev.py matrix", description=__doc__)
     parser.add_argument("--only", default="", help="comma-separated pairs, e.g. py313-django61")
-    parser.add_argument("--jobs", type=int, default=MATRIX_JOBS, help="pairs at a time (2)")
+    parser.add_argument(
+        "--jobs", type=int, default=MATRIX_JOBS, help=f"pairs at a time ({MATRIX_JOBS})"
+    )
     parser.add_argument(
         "--after-test",
         action="store_true",

@@ -9,6 +9,22 @@ from rest_framework.test import APIClient
 import tests.celery_app  # noqa: F401
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Keep the tests that share a module-scoped fixture on one xdist worker.
+
+    Those fixtures are the expensive ones (a built wheel and a new project,
+    real Celery workers, a clean virtualenv): with ``--dist loadgroup``, which
+    ``dev.py test`` passes, each is set up once, not once per worker that
+    happens to get one of its tests.
+    """
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        definitions = info.name2fixturedefs.values() if info else ()
+        if any(d.scope == "module" for group in definitions for d in group):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate-limit counters live in the cache: every test starts with none."""

@@ -80,3 +80,25 @@ def test_a_database_that_cannot_be_created_is_one_line_saying_how(
     assert createdb in errors[0]
     monkeypatch.delenv("DB_USER")
     assert not database_exists(missing_database)
+
+
+@pytest.mark.parametrize(
+    ("args", "options"),
+    [
+        ([], ["-n", "3", "--dist", "loadgroup"]),
+        (["-q", "-m", "not slow"], ["-n", "3", "--dist", "loadgroup"]),
+        (["tests/test_dev.py", "-q"], []),
+        (
+            [
+                "tests/test_dev.py::test_a_failing_child_ends_the_command_with_its_status_and_one_line"
+            ],
+            [],
+        ),
+        (["-n", "0"], []),
+        (["-n4"], []),
+        (["--pdb"], []),
+        (["-p", "no:xdist"], []),
+    ],
+)
+def test_the_whole_suite_runs_in_three_workers_unless_the_arguments_choose(dev, args, options):
+    assert dev.parallel(args) == options
