@@ -79,6 +79,30 @@ def test_login_puts_both_tokens_in_httponly_cookies(browser):
     assert response.cookies["csrftoken"].value
 
 
+@pytest.mark.parametrize("name", ["rest_login", "rest_register"])
+def test_signing_in_rotates_the_csrf_token(browser, name):
+    before = csrf_cookie(browser).cookies["csrftoken"].value
+    body = {
+        "rest_login": {"username": "alice", "password": PASSWORD},
+        "rest_register": {
+            "username": "bob",
+            "email": "bob@example.com",
+            "password1": "Str0ng-enough-pw",
+            "password2": "Str0ng-enough-pw",
+        },
+    }[name]
+    signed_in = browser.post(url(name), body, secure=True, **same_origin(browser))
+    write = {"company_name": "Acme", "position": "Engineer"}
+
+    old = {**same_origin(browser), "HTTP_X_CSRFTOKEN": before}
+    with_old = browser.post(url("interview-list"), write, secure=True, **old)
+    with_new = browser.post(url("interview-list"), write, secure=True, **same_origin(browser))
+
+    assert signed_in.cookies["csrftoken"].value not in {"", before}
+    assert with_old.status_code == 403, with_old.data
+    assert with_new.status_code == 201, with_new.data
+
+
 def test_the_access_cookie_authenticates_reads(browser):
     sign_in(browser)
 

@@ -14,7 +14,7 @@ from dj_rest_auth.serializers import JWTSerializer
 from dj_rest_auth.utils import jwt_encode
 from django.contrib.auth import logout as django_logout
 from django.contrib.auth.signals import user_logged_in
-from django.middleware.csrf import get_token
+from django.middleware.csrf import get_token, rotate_token
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -117,6 +117,15 @@ class LoginView(AuthView, rest_auth.LoginView):  # type: ignore[misc]
         response: Response = super().post(request, *args, **kwargs)
         log_event("login_success", request, user_id=self.user.pk)
         passwords.remember_device(request, response, self.user)
+        return response
+
+    def get_response(self) -> Response:
+        """The JWT cookies come with a new CSRF token, as Django's session login gives one:
+        a token planted or read before (another site sharing ``CSRF_COOKIE_DOMAIN``) is void.
+        """
+        if cookie_mode():
+            rotate_token(self.request._request)
+        response: Response = super().get_response()
         return response
 
     def login(self) -> None:
