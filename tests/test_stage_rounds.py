@@ -11,7 +11,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from interview_coordinator.models import ApplicationEvent, InterviewRound, ReminderDelivery
+from interview_coordinator.models import (
+    ApplicationEvent,
+    Interview,
+    InterviewRound,
+    ReminderDelivery,
+)
 from tests.factories import InterviewFactory, RoundFactory
 
 pytestmark = pytest.mark.django_db
@@ -304,6 +309,36 @@ class TestEveryWayOfWriting:
         )
         assert response.status_code == 302, response.content.decode()[:2000]
         assert self.recorded(interview.pk) == [("onsite", "admin")]
+
+    def test_the_admin_add_form_keeps_the_round_entered_for_its_stage(self, make_user, user):
+        staff = make_user("staff", is_staff=True, is_superuser=True)
+        admin = Client()
+        admin.force_login(staff)
+        response = admin.post(
+            "/admin/interview_coordinator/interview/add/",
+            {
+                "user": user.pk,
+                "company_name": "Initech",
+                "position": "Dev",
+                "interview_stage": "technical",
+                "application_status": "in_progress",
+                "application_date": "2026-01-05",
+                "notes": "",
+                "rounds-TOTAL_FORMS": "1",
+                "rounds-INITIAL_FORMS": "0",
+                "rounds-0-stage": "technical",
+                "rounds-0-scheduled_date_0": "2026-01-20",
+                "rounds-0-scheduled_date_1": "10:00:00",
+                "rounds-0-duration_minutes": "90",
+                "rounds-0-outcome": "pending",
+            },
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        interview = Interview.objects.get(user=user)
+        assert list(interview.rounds.values_list("stage", "duration_minutes")) == [
+            ("technical", 90)
+        ]
+        assert self.recorded(interview.pk) == [("technical", "admin")]
 
     def test_the_admin_refuses_an_advance_beyond_the_round_cap_on_the_stage(
         self, make_user, user, settings

@@ -32,6 +32,7 @@ from interview_coordinator.models import (
     Profile,
     ReminderDelivery,
 )
+from interview_coordinator.pipeline import rounds_entered
 from interview_coordinator.portability.csv_export import CONTENT_TYPE, csv_lines
 from interview_coordinator.portability.csv_import import (
     FileTooLarge,
@@ -128,6 +129,19 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(_("No user %(name)s.") % {"name": name}) from error
 
 
+def entered_round_stages(formsets: list[Any]) -> set[str]:
+    """The stages of the rounds the admin's inline forms are about to save."""
+    return {
+        form.cleaned_data["stage"]
+        for formset in formsets
+        if formset.model is InterviewRound
+        for form in formset.forms
+        if form.has_changed()
+        and form not in formset.deleted_forms
+        and form.cleaned_data.get("stage")
+    }
+
+
 def read_upload(upload: Any) -> bytes:
     """The uploaded file, refused past ``IMPORT_MAX_BYTES`` as the API refuses it."""
     limit = int(app_settings.IMPORT_MAX_BYTES)
@@ -170,6 +184,28 @@ class InterviewAdmin(RecordedAsAdmin, InterviewAdminBase):
         if obj is None:
             return [InterviewRoundInline]
         return list(self.inlines)
+
+    def save_model(
+        self, request: HttpRequest, obj: Interview, form: forms.ModelForm[Interview], change: bool
+    ) -> None:
+        """Saved by ``save_related`` instead, once the inline rounds are known."""
+
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: forms.ModelForm[Interview],
+        formsets: list[Any],
+        change: bool,
+    ) -> None:
+        """Save the interview, then its inline rounds, with no second round of its stage.
+
+        A stage advance records a round of the new stage unless the form
+        enters one of that stage itself: that one, with what the user typed,
+        is the advance's round.
+        """
+        with rounds_entered(entered_round_stages(formsets)):
+            super().save_model(request, form.instance, form, change)
+        super().save_related(request, form, formsets, change)
 
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view(self.import_csv_view)

@@ -15,6 +15,9 @@ Callers run these inside the transaction of the write they guard.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -77,6 +80,26 @@ def check_round_cap(interview: Interview, field: str) -> None:
         )
 
 
+# Stages whose round the writer saving the interview enters itself (admin inlines).
+_entered_stages: ContextVar[frozenset[str]] = ContextVar(
+    "interview_coordinator_entered_stages", default=frozenset()
+)
+
+
+@contextmanager
+def rounds_entered(stages: Iterable[str]) -> Iterator[None]:
+    """Record no round for a stage advance to one of ``stages``: the caller saves it next.
+
+    The admin's form saves the interview before its inline rounds; a round
+    of the new stage typed there is the advance's round, not a second one.
+    """
+    token = _entered_stages.set(frozenset(stages))
+    try:
+        yield
+    finally:
+        _entered_stages.reset(token)
+
+
 def is_advance(previous_stage: str, stage: str) -> bool:
     return STAGE_ORDER.index(stage) > STAGE_ORDER.index(previous_stage)
 
@@ -90,6 +113,8 @@ def record_stage_round(interview: Interview, previous_stage: str) -> InterviewRo
     """
     stage = interview.interview_stage
     if stage not in RoundStage.values or not is_advance(previous_stage, stage):
+        return None
+    if stage in _entered_stages.get():
         return None
     if InterviewRound.objects.filter(interview=interview, stage=stage).exists():
         return None
