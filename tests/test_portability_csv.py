@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from interview_coordinator.models import Interview, Profile, ReminderDelivery
-from tests.factories import InterviewFactory
+from tests.factories import InterviewFactory, RoundFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -216,6 +216,22 @@ class TestImport:
         assert error["action"] == "error"
         assert {"company_name", "application_date", "interview_stage"} <= set(error["errors"])
         assert not Interview.objects.filter(user=user).exists()
+
+    def test_a_stage_advance_past_the_round_cap_is_a_400_on_the_stage(
+        self, auth_client, user, settings
+    ):
+        settings.INTERVIEW_COORDINATOR = {"MAX_ROUNDS_PER_INTERVIEW": 1}
+        existing = InterviewFactory(
+            user=user, company_name="Acme", position="Backend", application_date=date(2026, 1, 5)
+        )
+        RoundFactory(interview=existing, stage="screening", scheduled_date=None)
+        text = "company_name,position,application_date,interview_stage\n"
+        text += "Acme,Backend,2026-01-05,technical\n"
+        response = upload(auth_client, text, commit=True)
+        assert response.status_code == 400
+        assert "limit of 1 rounds" in response.json()["interview_stage"][0]
+        existing.refresh_from_db()
+        assert existing.interview_stage == "applied"
 
     def test_duplicate_rows_are_created_once(self, auth_client, user):
         row = "Acme,Backend,2026-11-01,applied,in_progress,\n"
@@ -432,6 +448,20 @@ class TestAdminImport:
         response = self.post(staff_client, HEADER, user="nobody")
         assert "user" in response.context["form"].errors
         assert not Interview.objects.exists()
+
+    def test_a_stage_advance_past_the_round_cap_is_a_form_error(self, staff_client, user, settings):
+        settings.INTERVIEW_COORDINATOR = {"MAX_ROUNDS_PER_INTERVIEW": 1}
+        existing = InterviewFactory(
+            user=user, company_name="Acme", position="Backend", application_date=date(2026, 1, 5)
+        )
+        RoundFactory(interview=existing, stage="screening", scheduled_date=None)
+        text = "company_name,position,application_date,interview_stage\n"
+        text += "Acme,Backend,2026-01-05,technical\n"
+        response = self.post(staff_client, text, apply=True)
+        assert response.status_code == 200
+        assert "limit of 1 rounds" in str(response.context["form"].errors["file"])
+        existing.refresh_from_db()
+        assert existing.interview_stage == "applied"
 
     def test_staff_without_permission_are_refused(self, make_user):
         from django.test import Client

@@ -7,6 +7,8 @@ shell, a script, another app).
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -368,6 +370,19 @@ class TestEveryWayOfWriting:
         assert response.status_code == 200
         errors = response.context["adminform"].form.errors
         assert "limit of 1 rounds" in errors["interview_stage"][0]
+        interview.refresh_from_db()
+        assert interview.interview_stage == "applied"
+
+    def test_a_shell_save_past_the_round_cap_raises_djangos_validation_error(self, user, settings):
+        settings.INTERVIEW_COORDINATOR = {"MAX_ROUNDS_PER_INTERVIEW": 1}
+        interview = InterviewFactory(user=user, interview_date=None, status=None)
+        RoundFactory(interview=interview, stage="screening", scheduled_date=None)
+        interview.interview_stage = "technical"
+        with pytest.raises(DjangoValidationError) as raised, transaction.atomic():
+            interview.save()
+        assert raised.value.message_dict == {
+            "interview_stage": ["This interview has reached the limit of 1 rounds."]
+        }
         interview.refresh_from_db()
         assert interview.interview_stage == "applied"
 

@@ -32,7 +32,7 @@ from interview_coordinator.models import (
     Profile,
     ReminderDelivery,
 )
-from interview_coordinator.pipeline import rounds_entered
+from interview_coordinator.pipeline import RoundCapReached, rounds_entered
 from interview_coordinator.portability.csv_export import CONTENT_TYPE, csv_lines
 from interview_coordinator.portability.csv_import import (
     FileTooLarge,
@@ -228,6 +228,9 @@ class InterviewAdmin(RecordedAsAdmin, InterviewAdminBase):
                 detail = error.detail
                 messages = detail.get("file", detail) if isinstance(detail, dict) else detail
                 form.add_error("file", [str(message) for message in messages])
+            except RoundCapReached as error:
+                # A row's stage advance past the round cap: the whole import is refused.
+                form.add_error("file", error.messages)
             else:
                 report = plan.report()
         context = {

@@ -12,10 +12,13 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
+
+from interview_coordinator.pipeline import RoundCapReached
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +49,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # One body for every 404: Django's "No Interview matches the given
         # query." would tell a row lookup from a refused URL, and name the model.
         exc = NotFound()
+    if isinstance(exc, RoundCapReached):
+        # The model's refusal, answered as the API's own validation errors are.
+        exc = ValidationError(as_serializer_error(exc))
     response = drf_exception_handler(exc, context)
     return response if response is not None else server_error(exc, context)
 

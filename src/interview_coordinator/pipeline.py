@@ -21,6 +21,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -64,12 +65,21 @@ def check_interview_cap(user: Any) -> None:
         )
 
 
+class RoundCapReached(DjangoValidationError):
+    """An interview past ``MAX_ROUNDS_PER_INTERVIEW``: Django's error, on one field.
+
+    Django's, because the rule is the model's: a save in a shell raises the
+    error Django code expects, and the admin's forms show it on the field.
+    The API's exception handler answers it with the same 400 as its own.
+    """
+
+
 def check_round_cap(interview: Interview, field: str) -> None:
-    """400 on ``field`` when the interview already has ``MAX_ROUNDS_PER_INTERVIEW`` rounds."""
+    """Refuse on ``field`` when the interview already has ``MAX_ROUNDS_PER_INTERVIEW`` rounds."""
     Interview.objects.select_for_update().filter(pk=interview.pk).values_list("pk", flat=True).get()
     limit = int(app_settings.MAX_ROUNDS_PER_INTERVIEW)
     if InterviewRound.objects.filter(interview=interview).count() >= limit:
-        raise ValidationError(
+        raise RoundCapReached(
             {
                 field: [
                     _("This interview has reached the limit of %(limit)d rounds.")
