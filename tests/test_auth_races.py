@@ -237,6 +237,41 @@ def test_a_rotation_racing_its_familys_revocation_does_not_survive_it(user):
     assert again.status_code == 401, "a token of the revoked family outlived the revocation"
 
 
+def test_a_logout_racing_a_rotation_of_its_token_signs_the_family_out(user):
+    token = APIClient().post(
+        url("rest_login"), {"username": "alice", "password": PASSWORD}, format="json"
+    )
+    token = token.data["refresh"]
+    issued = threading.Event()
+
+    def hold_the_rotation(created, **kwargs):
+        # The rotation has blacklisted the token and issued its new one; it commits once
+        # the logout, past its check of the token, waits to blacklist it too.
+        if created and threading.current_thread().name == "racer-0":
+            issued.set()
+            waiting_for_a_lock()
+
+    def rotate():
+        return APIClient().post(url("token_refresh"), {"refresh": token}, format="json")
+
+    def logout():
+        assert issued.wait(5)
+        return APIClient().post(url("rest_logout"), {"refresh": token}, format="json")
+
+    post_save.connect(hold_the_rotation, sender=OutstandingToken, weak=False)
+    try:
+        rotated, logged_out = in_threads(rotate, logout)
+    finally:
+        post_save.disconnect(hold_the_rotation, sender=OutstandingToken)
+
+    assert rotated.status_code == 200
+    assert logged_out.status_code == 200
+    again = APIClient().post(
+        url("token_refresh"), {"refresh": rotated.data["refresh"]}, format="json"
+    )
+    assert again.status_code == 401, "a token rotated during the logout outlived it"
+
+
 def test_a_rotation_that_waited_for_its_familys_revocation_is_refused(user, caplog):
     stolen = APIClient().post(
         url("rest_login"), {"username": "alice", "password": PASSWORD}, format="json"

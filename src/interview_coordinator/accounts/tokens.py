@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -145,7 +145,13 @@ def revoke(raw: str) -> Any:
         return exc.user_id
     if not blacklisting_enabled():
         return token.get(jwt_settings.USER_ID_CLAIM)
-    return token.blacklist()[0].token.user_id  # type: ignore[index]
+    # simplejwt annotates blacklist() as the row; it returns get_or_create's pair.
+    row, created = cast("tuple[Any, bool]", token.blacklist())
+    if not created:
+        # Blacklisted since read_refresh(), as by a rotation: its new token must not outlive
+        # the owner's logout (revoke_family() takes the lock rotate() holds).
+        revoke_family(row.token.user_id, raw)
+    return row.token.user_id
 
 
 def revoke_tokens(user: Any, family_name: str | None = None) -> int:
