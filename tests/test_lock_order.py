@@ -72,6 +72,23 @@ def test_a_round_write_waits_for_a_profile_write_without_deadlock(user):
     assert InterviewRound.objects.get(pk=round_.pk).scheduled_date == moved
 
 
+def test_a_round_moved_to_another_users_application_waits_for_the_old_owners_profile(
+    user, other_user
+):
+    round_ = RoundFactory(interview=InterviewFactory(user=user), stage="screening")
+    target = InterviewFactory(user=other_user)
+
+    def move():
+        moved = InterviewRound.objects.get(pk=round_.pk)
+        moved.interview = target
+        moved.save()
+
+    while_one_waits(hold_the_profile(user), move)
+
+    assert InterviewRound.objects.get(pk=round_.pk).interview_id == target.pk
+    assert Profile.objects.get(user=user).reminder_days_before == 2
+
+
 def test_a_round_deletion_waits_for_a_profile_write_without_deadlock(user):
     round_ = RoundFactory(interview=InterviewFactory(user=user), stage="screening")
 

@@ -15,7 +15,13 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from interview_coordinator.history import as_text
-from interview_coordinator.models import ApplicationEvent, Interview, InterviewRound, Profile
+from interview_coordinator.models import (
+    ApplicationEvent,
+    Interview,
+    InterviewRound,
+    Profile,
+    ReminderDelivery,
+)
 from interview_coordinator.portability.erasure import erase_user_data
 from tests.db_failures import failed_on_the_refused_insert, inserts_refused
 from tests.factories import InterviewFactory, RoundFactory
@@ -305,6 +311,26 @@ def test_a_round_moved_to_another_application_is_recorded_on_both(auth_client, u
         )
 
 
+def test_a_stale_round_moved_leaves_the_application_it_is_stored_on(user):
+    """Moved by another writer since it was read: the move starts where the round is stored."""
+    read_at, moved_to, joined = (InterviewFactory(user=user, interview_date=None) for _ in range(3))
+    date = (timezone.now() + timedelta(days=5)).replace(microsecond=0)
+    round_ = RoundFactory(interview=read_at, stage="screening", scheduled_date=date)
+    stale = InterviewRound.objects.get(pk=round_.pk)
+    elsewhere = InterviewRound.objects.get(pk=round_.pk)
+    elsewhere.interview = moved_to
+    elsewhere.save()
+    sequence = Interview.objects.get(pk=moved_to.pk).sequence
+
+    stale.interview = joined
+    stale.save()
+
+    assert events(moved_to, "round_deleted") == [("round_deleted", as_text(date), None, "other")]
+    assert Interview.objects.get(pk=moved_to.pk).sequence > sequence
+    reminded = ReminderDelivery.objects.filter(kind="reminder", moment=date)
+    assert list(reminded.values_list("interview_id", flat=True)) == [joined.pk]
+
+
 def test_a_round_deleted_with_its_application_records_nothing_and_commits(user):
     interview = InterviewFactory(user=user)
     RoundFactory.create_batch(2, interview=interview)
@@ -482,3 +508,37 @@ def test_a_round_change_that_waited_neither_deadlocks_nor_dates_the_application_
 
     assert newest_first(interview)[0][0] == "round_rescheduled"
     assert_the_chain_holds(interview, "interview_stage", "technical")
+
+
+@concurrent
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(60)
+def test_a_round_moved_by_another_writer_while_a_move_waits_leaves_where_it_is_stored(user):
+    """The waiting move finds the round on the application the other writer moved it to."""
+    read_at, moved_to, joined = (InterviewFactory(user=user, interview_date=None) for _ in range(3))
+    date = (timezone.now() + timedelta(days=5)).replace(microsecond=0)
+    round_ = RoundFactory(interview=read_at, stage="screening", scheduled_date=date)
+    stale = InterviewRound.objects.get(pk=round_.pk)
+
+    def hold(locked):
+        Profile.objects.locked_for_user(user)
+        elsewhere = InterviewRound.objects.get(pk=round_.pk)
+        elsewhere.interview = moved_to
+        elsewhere.save()
+        locked.set()
+        assert waiting_for_a_lock()
+
+    def move():
+        stale.interview = joined
+        stale.save()
+
+    while_one_waits(hold, move)
+
+    assert InterviewRound.objects.get(pk=round_.pk).interview_id == joined.pk
+    assert events(moved_to, "round_created", "round_deleted") == [
+        ("round_created", None, as_text(date), "other"),
+        ("round_deleted", as_text(date), None, "other"),
+    ]
+    assert events(read_at, "round_deleted") == [("round_deleted", as_text(date), None, "other")]
+    reminded = ReminderDelivery.objects.filter(kind="reminder", moment=date)
+    assert list(reminded.values_list("interview_id", flat=True)) == [joined.pk]

@@ -266,6 +266,11 @@ def read_stored_round(
             .values("interview_id", *fields)
             .first()
         )
+    if stored is not None and stored["interview_id"] not in applications:
+        # Moved by another writer after the save read where it was stored:
+        # it leaves that application, locked now that the round's row is.
+        now = max(now, lock_application(stored["interview_id"], using))
+        instance.loaded_interview_id = stored["interview_id"]
     setattr(instance, STORED, (fields, stored, now))
 
 
@@ -338,7 +343,9 @@ def _record_move(
 ) -> None:
     """A round moved away leaves its application's timeline as a deleted round does.
 
-    The application it joins records it as created; both are dated alike.
+    The application left is the one the round was stored on, read under the
+    round's row lock, whichever one the instance was read with. The
+    application it joins records it as created; both are dated alike.
     """
     left = Interview.objects.filter(pk=stored["interview_id"]).first()
     if left is None:

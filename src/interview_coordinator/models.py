@@ -260,6 +260,17 @@ def lock_owner_profile(user_id: Any, using: str) -> None:
         Profile.objects.db_manager(using).locked_for_user(user_id)
 
 
+def lock_owner_profiles(using: str, *user_ids: Any) -> None:
+    """Lock the profiles of every owner a write touches, the lowest id first.
+
+    A round moved from one user's application to another's writes both
+    users' data; two such moves the opposite way take the two profiles in
+    the same order and cannot deadlock.
+    """
+    for user_id in sorted({user_id for user_id in user_ids if user_id is not None}):
+        lock_owner_profile(user_id, using)
+
+
 # What a user writes of a round: saving any of them is an edit.
 ROUND_OWN_FIELDS = frozenset(
     {
@@ -383,21 +394,45 @@ class InterviewRound(models.Model):
         """
         self.notes = clean_html_once(self.notes or "")
         update_fields = kwargs.get("update_fields")
-        if self.owner_may_change(update_fields):
-            self.user_id = interview_owner(self)
-            if update_fields is not None:
-                update_fields = kwargs["update_fields"] = {*update_fields, "user"}
-        edited = update_fields is None or bool(set(update_fields) & ROUND_OWN_FIELDS)
-        if self.follows_interview and not self._state.adding and edited:
-            self.follows_interview = False
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "follows_interview"}
-        bump_sequence(self, kwargs)
-        # One transaction with its events, as for an interview, and the same lock order.
         using = kwargs.get("using") or router.db_for_write(type(self))
+        # One transaction with its events, as for an interview, and the same lock order.
         with transaction.atomic(using=using, savepoint=False):
-            lock_owner_profile(self.user_id, using)
+            left_owner = self.read_stored_interview(update_fields, using)
+            if self.owner_may_change(update_fields):
+                self.user_id = interview_owner(self)
+                if update_fields is not None:
+                    update_fields = kwargs["update_fields"] = {*update_fields, "user"}
+            edited = update_fields is None or bool(set(update_fields) & ROUND_OWN_FIELDS)
+            if self.follows_interview and not self._state.adding and edited:
+                self.follows_interview = False
+                if update_fields is not None:
+                    kwargs["update_fields"] = {*update_fields, "follows_interview"}
+            bump_sequence(self, kwargs)
+            lock_owner_profiles(using, self.user_id, left_owner)
             super().save(*args, **kwargs)
+
+    def read_stored_interview(self, update_fields: Any, using: str) -> Any:
+        """Where a save that may move the round finds it stored; the owner there (else None).
+
+        Another writer may have moved the round since this instance was read:
+        the move starts from the interview it is stored on now, which becomes
+        ``loaded_interview_id``, so that its owner's profile is locked, its
+        timeline records the move and its reminders are re-planned.
+        """
+        if self._state.adding or (
+            update_fields is not None and not {"interview", "interview_id"} & set(update_fields)
+        ):
+            return None
+        stored = (
+            InterviewRound.objects.using(using)
+            .filter(pk=self.pk)
+            .values_list("interview_id", "user_id")
+            .first()
+        )
+        if stored is None:
+            return None
+        self.loaded_interview_id, owner = stored
+        return owner
 
     def owner_may_change(self, update_fields: Any) -> bool:
         """Whether this save may write another owner than the stored one.
