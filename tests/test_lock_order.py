@@ -6,13 +6,16 @@ profile and then bumps the dashboard; an application's writer, which plans
 reminders under the profile's lock, takes that lock before its first write.
 """
 
+import io
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from interview_coordinator.models import Interview, InterviewRound, Profile
+from interview_coordinator.models import Interview, InterviewRound, Profile, ReminderDelivery
 from tests.factories import InterviewFactory, RoundFactory
 from tests.test_timeline_recording import concurrent, waiting_for_a_lock, while_one_waits
 
@@ -127,3 +130,78 @@ def test_an_application_deleted_while_the_profile_is_written_goes_after_it(user)
 
     assert not Interview.objects.filter(pk=interview.pk).exists()
     assert Profile.objects.get(user=user).reminder_days_before == 2
+
+
+def waiting_for_locks(count):
+    """Whether ``count`` other connections to this database wait for a lock, polled for 10 s."""
+    for _ in range(200):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0] >= count:
+                return True
+        threading.Event().wait(0.05)
+    return False
+
+
+def test_an_import_waits_with_an_application_write_for_a_profile_write_without_deadlock(user):
+    """The import's lock of the user's row lets the profile write plan a digest for that user.
+
+    The profile write, holding the profile, inserts the user's digest, which
+    references the user's row that the import holds: the import's lock must
+    not block that insert while the import waits for the profile.
+    """
+    quiet = InterviewFactory(user=user, company_name="Quiet", interview_date=None)
+    Interview.objects.filter(pk=quiet.pk).update(last_event_at=timezone.now() - timedelta(days=30))
+    answers = {}
+    errors = []
+    profile_locked = threading.Event()
+
+    def hold_the_profile():
+        with transaction.atomic():
+            profile = Profile.objects.locked_for_user(user)
+            profile_locked.set()
+            assert waiting_for_locks(2), "the import and the application write never waited"
+            profile.follow_up_after_days = 7
+            profile.save()
+
+    def import_rows():
+        upload = io.BytesIO(b"company_name,position,application_date\nAcme,Dev,2026-11-01\n")
+        upload.name = "interviews.csv"
+        answers["import"] = api_client(user).post(
+            "/api/interviews/import/?commit=1", {"file": upload}, format="multipart"
+        )
+
+    def write_the_application():
+        answers["application"] = api_client(user).patch(
+            f"/api/interviews/{quiet.pk}/", {"notes": "called back"}, format="json"
+        )
+
+    def run(call, after=None):
+        try:
+            if after is not None:
+                assert after.wait(10), "the profile was never locked"
+            call()
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(hold_the_profile,))] + [
+        threading.Thread(target=run, args=(call, profile_locked))
+        for call in (import_rows, write_the_application)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert errors == []
+    statuses = {name: answer.status_code for name, answer in answers.items()}
+    assert statuses == {"import": 200, "application": 200}, answers["import"].content
+    assert Interview.objects.filter(user=user, company_name="Acme").exists()
+    assert Interview.objects.get(pk=quiet.pk).notes == "called back"
+    assert ReminderDelivery.objects.filter(kind="digest", user=user).exists()
