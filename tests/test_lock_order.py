@@ -92,6 +92,45 @@ def test_a_round_moved_to_another_users_application_waits_for_the_old_owners_pro
     assert Profile.objects.get(user=user).reminder_days_before == 2
 
 
+def test_a_round_created_while_the_profile_is_written_commits(user):
+    """The profile write re-plans the application's reminders; the round's cap check waits."""
+    ahead = timezone.now() + timedelta(days=5)
+    interview = InterviewFactory(user=user, status="scheduled", interview_date=ahead)
+
+    def create():
+        response = api_client(user).post(
+            "/api/interviews/rounds/",
+            {
+                "interview": interview.pk,
+                "stage": "final",
+                "scheduled_date": (ahead + timedelta(days=1)).isoformat(),
+            },
+            format="json",
+        )
+        assert response.status_code == 201, response.content
+
+    while_one_waits(hold_the_profile(user), create)
+
+    assert InterviewRound.objects.filter(interview=interview).count() == 1
+    assert Profile.objects.get(user=user).reminder_days_before == 2
+
+
+def test_a_round_moved_while_the_profile_is_written_commits(user):
+    ahead = timezone.now() + timedelta(days=5)
+    round_ = RoundFactory(interview=InterviewFactory(user=user), stage="screening")
+    target = InterviewFactory(user=user, status="scheduled", interview_date=ahead)
+
+    def move():
+        response = api_client(user).patch(
+            f"/api/interviews/rounds/{round_.pk}/", {"interview": target.pk}, format="json"
+        )
+        assert response.status_code == 200, response.content
+
+    while_one_waits(hold_the_profile(user), move)
+
+    assert InterviewRound.objects.get(pk=round_.pk).interview_id == target.pk
+
+
 def test_a_round_deletion_waits_for_a_profile_write_without_deadlock(user):
     round_ = RoundFactory(interview=InterviewFactory(user=user), stage="screening")
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -28,7 +28,12 @@ from rest_framework.response import Response
 
 from interview_coordinator.filters import InterviewFilter, InterviewRoundFilter
 from interview_coordinator.ids import ID_PATTERN
-from interview_coordinator.models import ApplicationEvent, Interview, InterviewRound
+from interview_coordinator.models import (
+    ApplicationEvent,
+    Interview,
+    InterviewRound,
+    lock_owner_profile,
+)
 from interview_coordinator.pagination import ArrayOrPagePagination, PagesAlways
 from interview_coordinator.pipeline import check_interview_cap, check_round_cap
 from interview_coordinator.prepared import Prepared, fits_bigint
@@ -239,11 +244,18 @@ class InterviewRoundViewSet(OwnedRowsViewSet[InterviewRound]):
 
     def perform_create(self, serializer: serializers.BaseSerializer[InterviewRound]) -> None:
         with transaction.atomic():
+            lock_owner_profile(self.request.user.pk, router.db_for_write(InterviewRound))
             check_round_cap(serializer.validated_data["interview"], "interview")
             serializer.save()
 
     def perform_update(self, serializer: serializers.BaseSerializer[InterviewRound]) -> None:
+        """Lock the owner's profile before the cap locks the target application.
+
+        Every writer of the user's data takes the profile first; a profile
+        write, holding it, inserts reminders that reference the application.
+        """
         with transaction.atomic():
+            lock_owner_profile(self.request.user.pk, router.db_for_write(InterviewRound))
             target = serializer.validated_data.get("interview")
             instance = serializer.instance
             assert instance is not None, "an update has its instance"
