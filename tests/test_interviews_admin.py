@@ -150,3 +150,133 @@ def test_admin_search_uses_only_the_user_fields_the_user_model_has(monkeypatch):
     assert user_search_fields("user__") == ("user__username", "user__email")
     monkeypatch.setattr(get_user_model(), "EMAIL_FIELD", "contact_address")
     assert user_search_fields("user__") == ("user__username",)
+
+
+def change_form(interview, *, stage=None, rounds=(), new_rounds=()):
+    """The change form's POST: the interview as stored, its rounds, and rounds typed in."""
+    stored = list(interview.rounds.order_by("pk"))
+    data = {
+        "user": interview.user_id,
+        "company_name": interview.company_name,
+        "position": interview.position,
+        "interview_stage": stage or interview.interview_stage,
+        "application_status": interview.application_status,
+        "application_date": interview.application_date.isoformat(),
+        "notes": "",
+        "rounds-TOTAL_FORMS": str(len(stored) + len(new_rounds)),
+        "rounds-INITIAL_FORMS": str(len(stored)),
+        "events-TOTAL_FORMS": "0",
+        "events-INITIAL_FORMS": "0",
+    }
+    for index, round_ in enumerate(stored):
+        data |= {
+            f"rounds-{index}-id": round_.pk,
+            f"rounds-{index}-interview": interview.pk,
+            f"rounds-{index}-stage": round_.stage,
+            f"rounds-{index}-outcome": round_.outcome,
+        }
+        if round_.pk in rounds:
+            data[f"rounds-{index}-DELETE"] = "on"
+    for offset, stage_ in enumerate(new_rounds, start=len(stored)):
+        data |= {f"rounds-{offset}-stage": stage_, f"rounds-{offset}-outcome": "pending"}
+    return data
+
+
+class TestRoundCapInTheAdmin:
+    """The inline rounds obey ``MAX_ROUNDS_PER_INTERVIEW``, as the API and a model save do."""
+
+    URL = "/admin/interview_coordinator/interview/{}/change/"
+
+    @pytest.fixture(autouse=True)
+    def cap_of_two(self, settings):
+        settings.INTERVIEW_COORDINATOR = {"MAX_ROUNDS_PER_INTERVIEW": 2}
+
+    def test_inline_rounds_past_the_cap_are_a_form_error_and_write_nothing(
+        self, admin_client, user
+    ):
+        interview = InterviewFactory(user=user, interview_date=None, status=None)
+        RoundFactory(interview=interview, stage="screening", scheduled_date=None)
+
+        response = admin_client.post(
+            self.URL.format(interview.pk),
+            change_form(interview, new_rounds=["technical", "onsite"]),
+        )
+
+        assert response.status_code == 200
+        errors = [
+            str(error)
+            for error in response.context["inline_admin_formsets"][0].formset.non_form_errors()
+        ]
+        assert errors == ["This interview has reached the limit of 2 rounds."]
+        assert b"limit of 2 rounds" in response.content
+        assert list(interview.rounds.values_list("stage", flat=True)) == ["screening"]
+
+    def test_a_new_application_with_more_inline_rounds_than_the_cap_is_refused(
+        self, admin_client, user
+    ):
+        data = {
+            "user": user.pk,
+            "company_name": "Initech",
+            "position": "Dev",
+            "interview_stage": "applied",
+            "application_status": "in_progress",
+            "application_date": "2026-01-05",
+            "notes": "",
+            "rounds-TOTAL_FORMS": "3",
+            "rounds-INITIAL_FORMS": "0",
+        }
+        for index, stage in enumerate(["screening", "technical", "onsite"]):
+            data |= {f"rounds-{index}-stage": stage, f"rounds-{index}-outcome": "pending"}
+
+        response = admin_client.post("/admin/interview_coordinator/interview/add/", data)
+
+        assert response.status_code == 200
+        assert b"limit of 2 rounds" in response.content
+        assert not Interview.objects.exists()
+
+    def test_rounds_deleted_in_the_same_save_make_room(self, admin_client, user):
+        interview = InterviewFactory(user=user, interview_date=None, status=None)
+        first = RoundFactory(interview=interview, stage="screening", scheduled_date=None)
+        RoundFactory(interview=interview, stage="technical", scheduled_date=None)
+
+        response = admin_client.post(
+            self.URL.format(interview.pk),
+            change_form(interview, rounds=[first.pk], new_rounds=["onsite"]),
+        )
+
+        assert response.status_code == 302, response.content.decode()[:2000]
+        assert sorted(interview.rounds.values_list("stage", flat=True)) == ["onsite", "technical"]
+
+    def test_the_round_a_stage_advance_records_counts_with_the_inline_rounds(
+        self, admin_client, user
+    ):
+        interview = InterviewFactory(user=user, interview_date=None, status=None)
+        RoundFactory(interview=interview, stage="screening", scheduled_date=None)
+
+        response = admin_client.post(
+            self.URL.format(interview.pk),
+            change_form(interview, stage="onsite", new_rounds=["technical"]),
+        )
+
+        assert response.status_code == 200
+        assert b"limit of 2 rounds" in response.content
+        interview.refresh_from_db()
+        assert interview.interview_stage == "applied"
+        assert list(interview.rounds.values_list("stage", flat=True)) == ["screening"]
+
+    def test_a_round_entered_for_the_advanced_stage_is_the_advance_s_round(
+        self, admin_client, user
+    ):
+        interview = InterviewFactory(user=user, interview_date=None, status=None)
+        RoundFactory(interview=interview, stage="screening", scheduled_date=None)
+
+        response = admin_client.post(
+            self.URL.format(interview.pk),
+            change_form(interview, stage="technical", new_rounds=["technical"]),
+        )
+
+        assert response.status_code == 302, response.content.decode()[:2000]
+        assert sorted(interview.rounds.values_list("stage", flat=True)) == [
+            "screening",
+            "technical",
+        ]

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.db import router
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
@@ -24,6 +25,7 @@ from rest_framework.exceptions import ValidationError
 from interview_coordinator.conf import app_settings
 from interview_coordinator.history import recorded_as
 from interview_coordinator.models import (
+    FIRST_STAGE,
     ApplicationEvent,
     EventSource,
     FollowUpNudge,
@@ -31,8 +33,14 @@ from interview_coordinator.models import (
     InterviewRound,
     Profile,
     ReminderDelivery,
+    lock_owner_profile,
 )
-from interview_coordinator.pipeline import RoundCapReached, rounds_entered
+from interview_coordinator.pipeline import (
+    RoundCapReached,
+    check_round_cap,
+    rounds_entered,
+    stage_round_due,
+)
 from interview_coordinator.portability.csv_export import CONTENT_TYPE, csv_lines
 from interview_coordinator.portability.csv_import import (
     FileTooLarge,
@@ -45,6 +53,9 @@ from interview_coordinator.portability.csv_import import (
 # Django's admin classes are generic only in the type stubs, not at run time.
 if TYPE_CHECKING:
     RoundInlineBase = admin.TabularInline[InterviewRound, Interview]
+    RoundFormSetBase = forms.BaseInlineFormSet[
+        InterviewRound, Interview, forms.ModelForm[InterviewRound]
+    ]
     EventInlineBase = admin.TabularInline[ApplicationEvent, Interview]
     InterviewAdminBase = admin.ModelAdmin[Interview]
     MixinBase = admin.ModelAdmin[Any]
@@ -54,6 +65,7 @@ if TYPE_CHECKING:
     NudgeAdminBase = admin.ModelAdmin[FollowUpNudge]
 else:
     RoundInlineBase = EventInlineBase = admin.TabularInline
+    RoundFormSetBase = forms.BaseInlineFormSet
     MixinBase = object
     InterviewAdminBase = RoundAdminBase = ProfileAdminBase = admin.ModelAdmin
     DeliveryAdminBase = NudgeAdminBase = admin.ModelAdmin
@@ -86,8 +98,51 @@ class RecordedAsAdmin(MixinBase):
             return super().changelist_view(request, *args, **kwargs)
 
 
+class RoundInlineFormSet(RoundFormSetBase):
+    """The inline rounds, refused past ``MAX_ROUNDS_PER_INTERVIEW`` as the API refuses them.
+
+    The rounds typed in, less those deleted, plus the round the interview's
+    stage advance records, are counted against the stored ones before
+    anything is saved, so a refusal writes nothing. The count is taken under
+    the locks of a round's create in the API (the owner's profile, then the
+    interview), held by the admin's transaction until the save.
+    """
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        added = [form for form in self.extra_forms if self.is_entered(form)]
+        if not added:
+            return
+        removed = [form for form in self.initial_forms if form in self.deleted_forms]
+        adding = len(added) - len(removed) + int(self.advance_records_round())
+        interview = self.instance
+        if interview.pk is not None:
+            lock_owner_profile(interview.user_id, router.db_for_write(Interview))
+        try:
+            check_round_cap(interview, NON_FIELD_ERRORS, adding=adding)
+        except RoundCapReached as error:
+            raise forms.ValidationError(error.messages, code="limit") from error
+
+    def is_entered(self, form: forms.ModelForm[InterviewRound]) -> bool:
+        """Whether the form is a round typed in to be saved (not left blank, not deleted)."""
+        return form.has_changed() and form not in self.deleted_forms
+
+    def advance_records_round(self) -> bool:
+        """Whether the interview's save will record a round for its stage advance too."""
+        interview = self.instance
+        stored = Interview.objects.filter(pk=interview.pk).values_list("interview_stage", flat=True)
+        previous = stored.first() if interview.pk is not None else FIRST_STAGE
+        if previous is None:
+            return False
+        with rounds_entered(entered_round_stages([self])):
+            return stage_round_due(interview, previous)
+
+
 class InterviewRoundInline(RoundInlineBase):
     model = InterviewRound
+    formset = RoundInlineFormSet
     extra = 0
     fields = ("stage", "scheduled_date", "completed_date", "duration_minutes", "outcome")
 

@@ -74,20 +74,33 @@ class RoundCapReached(DjangoValidationError):
     """
 
 
-def check_round_cap(interview: Interview, field: str) -> None:
-    """Refuse on ``field`` when the interview already has ``MAX_ROUNDS_PER_INTERVIEW`` rounds."""
-    Interview.objects.select_for_update().filter(pk=interview.pk).values_list("pk", flat=True).get()
+def round_cap_reached(field: str, limit: int) -> RoundCapReached:
+    """The refusal of a round past the cap, worded alike by every writer that checks it."""
+    return RoundCapReached(
+        {
+            field: [
+                _("This interview has reached the limit of %(limit)d rounds.") % {"limit": limit}
+            ]
+        },
+        code="limit",
+    )
+
+
+def check_round_cap(interview: Interview, field: str, adding: int = 1) -> None:
+    """Refuse on ``field`` when ``adding`` rounds would take the interview past the cap.
+
+    A stored interview is locked first, so that concurrent writers count
+    one after the other; an interview still being created has no rounds.
+    """
+    stored = 0
+    if interview.pk is not None:
+        Interview.objects.select_for_update().filter(pk=interview.pk).values_list(
+            "pk", flat=True
+        ).get()
+        stored = InterviewRound.objects.filter(interview=interview).count()
     limit = int(app_settings.MAX_ROUNDS_PER_INTERVIEW)
-    if InterviewRound.objects.filter(interview=interview).count() >= limit:
-        raise RoundCapReached(
-            {
-                field: [
-                    _("This interview has reached the limit of %(limit)d rounds.")
-                    % {"limit": limit}
-                ]
-            },
-            code="limit",
-        )
+    if stored + adding > limit:
+        raise round_cap_reached(field, limit)
 
 
 # Stages whose round the writer saving the interview enters itself (admin inlines).
@@ -114,6 +127,23 @@ def is_advance(previous_stage: str, stage: str) -> bool:
     return STAGE_ORDER.index(stage) > STAGE_ORDER.index(previous_stage)
 
 
+def stage_round_due(interview: Interview, previous_stage: str) -> bool:
+    """Whether saving the interview will record a round for its stage advance.
+
+    Only for an advance to a round stage that the writer does not enter
+    itself (``rounds_entered``) and that the interview has no round of.
+    """
+    stage = interview.interview_stage
+    if stage not in RoundStage.values or not is_advance(previous_stage, stage):
+        return False
+    if stage in _entered_stages.get():
+        return False
+    return (
+        interview.pk is None
+        or not InterviewRound.objects.filter(interview=interview, stage=stage).exists()
+    )
+
+
 def record_stage_round(interview: Interview, previous_stage: str) -> InterviewRound | None:
     """Record a pending round when the stage advanced to a round stage without one.
 
@@ -121,13 +151,9 @@ def record_stage_round(interview: Interview, previous_stage: str) -> InterviewRo
     is still ahead and the interview is scheduled; otherwise it is left
     unscheduled.
     """
+    if not stage_round_due(interview, previous_stage):
+        return None
     stage = interview.interview_stage
-    if stage not in RoundStage.values or not is_advance(previous_stage, stage):
-        return None
-    if stage in _entered_stages.get():
-        return None
-    if InterviewRound.objects.filter(interview=interview, stage=stage).exists():
-        return None
     check_round_cap(interview, "interview_stage")
     # The outcome defaults to pending; a closed application's round will not
     # take place.
