@@ -449,6 +449,23 @@ class TestAdminImport:
         assert "user" in response.context["form"].errors
         assert not Interview.objects.exists()
 
+    def test_a_refused_row_is_reported_with_its_messages_and_nothing_is_written(
+        self, staff_client, user
+    ):
+        text = HEADER + "Acme,Backend,2026-11-01,,,\n<b>x</b>,B,05/11/2026,nowhere,,\n"
+        response = self.post(staff_client, text, apply=True)
+        assert response.status_code == 200
+        assert not response.context["form"].errors
+        report = response.context["report"]
+        assert report["committed"] is False
+        errors = report["rows"][1]["errors"]
+        assert set(errors) == {"company_name", "application_date", "interview_stage"}
+        page = response.content.decode()
+        assert "HTML tags are not allowed here; enter plain text." in page
+        assert "Date has wrong format." in page
+        assert "is not a valid choice." in page
+        assert not Interview.objects.exists()
+
     def test_a_stage_advance_past_the_round_cap_is_a_form_error(self, staff_client, user, settings):
         settings.INTERVIEW_COORDINATOR = {"MAX_ROUNDS_PER_INTERVIEW": 1}
         existing = InterviewFactory(
