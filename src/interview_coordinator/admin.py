@@ -33,10 +33,10 @@ from interview_coordinator.models import (
     InterviewRound,
     Profile,
     ReminderDelivery,
+    RoundCapReached,
     lock_owner_profile,
 )
 from interview_coordinator.pipeline import (
-    RoundCapReached,
     check_round_cap,
     rounds_entered,
     stage_round_due,

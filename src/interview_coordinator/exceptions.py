@@ -18,7 +18,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from interview_coordinator.pipeline import RoundCapReached
+from interview_coordinator.models import RoundCapReached
 
 logger = logging.getLogger(__name__)
 

@@ -109,6 +109,11 @@ FIRST_STAGE = "applied"
 STAGE_ORDER = tuple(InterviewStage.values)
 
 
+def is_advance(previous_stage: str, stage: str) -> bool:
+    """Whether ``stage`` comes after ``previous_stage`` in an application's life."""
+    return STAGE_ORDER.index(stage) > STAGE_ORDER.index(previous_stage)
+
+
 def bump_sequence(instance: Interview | InterviewRound, save_kwargs: dict[str, Any]) -> None:
     """Count a change of a stored row, so that calendars subscribed to it take the update.
 
@@ -229,20 +234,42 @@ class Interview(models.Model):
             return
         stored = Interview.objects.filter(pk=self.pk).values_list("interview_stage", flat=True)
         previous = stored.first()
-        if previous is None or STAGE_ORDER.index(stage) <= STAGE_ORDER.index(previous):
+        if previous is None or not is_advance(previous, stage):
             return
-        rounds = InterviewRound.objects.filter(interview_id=self.pk)
-        limit = int(app_settings.MAX_ROUNDS_PER_INTERVIEW)
-        if not rounds.filter(stage=stage).exists() and rounds.count() >= limit:
-            raise ValidationError(
-                {
-                    "interview_stage": _(
-                        "This interview has reached the limit of %(limit)d rounds."
-                    )
+        if not InterviewRound.objects.filter(interview_id=self.pk, stage=stage).exists():
+            check_round_count(self.pk, "interview_stage")
+
+
+class RoundCapReached(ValidationError):
+    """An interview past ``MAX_ROUNDS_PER_INTERVIEW``: Django's error, on one field.
+
+    Django's, because the rule is the model's: a save in a shell raises the
+    error Django code expects, and the admin's forms show it on the field.
+    The API's exception handler answers it with the same 400 as its own.
+    """
+
+
+def check_round_count(interview_id: int | None, field: str, adding: int = 1) -> None:
+    """Refuse on ``field`` when ``adding`` rounds would take the interview past the cap.
+
+    The one statement of the cap and its message; writers that must not
+    race lock the interview first (``pipeline.check_round_cap``). An
+    interview still being created has no rounds.
+    """
+    stored = 0
+    if interview_id is not None:
+        stored = InterviewRound.objects.filter(interview_id=interview_id).count()
+    limit = int(app_settings.MAX_ROUNDS_PER_INTERVIEW)
+    if stored + adding > limit:
+        raise RoundCapReached(
+            {
+                field: [
+                    _("This interview has reached the limit of %(limit)d rounds.")
                     % {"limit": limit}
-                },
-                code="limit",
-            )
+                ]
+            },
+            code="limit",
+        )
 
 
 def lock_owner_profile(user_id: Any, using: str) -> None:

@@ -21,7 +21,6 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,12 +31,13 @@ from interview_coordinator.conf import app_settings
 from interview_coordinator.history import update_rounds
 from interview_coordinator.models import (
     CLOSED_STATUSES,
-    STAGE_ORDER,
     Interview,
     InterviewRound,
     InterviewStatus,
     RoundOutcome,
     RoundStage,
+    check_round_count,
+    is_advance,
 )
 
 
@@ -65,42 +65,17 @@ def check_interview_cap(user: Any) -> None:
         )
 
 
-class RoundCapReached(DjangoValidationError):
-    """An interview past ``MAX_ROUNDS_PER_INTERVIEW``: Django's error, on one field.
-
-    Django's, because the rule is the model's: a save in a shell raises the
-    error Django code expects, and the admin's forms show it on the field.
-    The API's exception handler answers it with the same 400 as its own.
-    """
-
-
-def round_cap_reached(field: str, limit: int) -> RoundCapReached:
-    """The refusal of a round past the cap, worded alike by every writer that checks it."""
-    return RoundCapReached(
-        {
-            field: [
-                _("This interview has reached the limit of %(limit)d rounds.") % {"limit": limit}
-            ]
-        },
-        code="limit",
-    )
-
-
 def check_round_cap(interview: Interview, field: str, adding: int = 1) -> None:
     """Refuse on ``field`` when ``adding`` rounds would take the interview past the cap.
 
     A stored interview is locked first, so that concurrent writers count
-    one after the other; an interview still being created has no rounds.
+    one after the other.
     """
-    stored = 0
     if interview.pk is not None:
         Interview.objects.select_for_update().filter(pk=interview.pk).values_list(
             "pk", flat=True
         ).get()
-        stored = InterviewRound.objects.filter(interview=interview).count()
-    limit = int(app_settings.MAX_ROUNDS_PER_INTERVIEW)
-    if stored + adding > limit:
-        raise round_cap_reached(field, limit)
+    check_round_count(interview.pk, field, adding)
 
 
 # Stages whose round the writer saving the interview enters itself (admin inlines).
@@ -121,10 +96,6 @@ def rounds_entered(stages: Iterable[str]) -> Iterator[None]:
         yield
     finally:
         _entered_stages.reset(token)
-
-
-def is_advance(previous_stage: str, stage: str) -> bool:
-    return STAGE_ORDER.index(stage) > STAGE_ORDER.index(previous_stage)
 
 
 def stage_round_due(interview: Interview, previous_stage: str) -> bool:
