@@ -280,3 +280,59 @@ class TestRoundCapInTheAdmin:
             "screening",
             "technical",
         ]
+
+
+class TestRoundCapInTheRoundAdmin:
+    """The rounds' own admin pages obey the cap too, on a create and on a move."""
+
+    @pytest.fixture(autouse=True)
+    def cap_of_one(self, settings):
+        settings.INTERVIEW_COORDINATOR = {"MAX_ROUNDS_PER_INTERVIEW": 1}
+
+    def round_form(self, interview, stage="technical"):
+        return {"interview": interview.pk, "stage": stage, "outcome": "pending", "notes": ""}
+
+    def test_a_round_added_past_the_cap_is_refused_on_its_interview(self, admin_client, user):
+        full = InterviewFactory(user=user, interview_date=None, status=None)
+        RoundFactory(interview=full, stage="screening", scheduled_date=None)
+
+        response = admin_client.post(
+            "/admin/interview_coordinator/interviewround/add/", self.round_form(full)
+        )
+
+        assert response.status_code == 200
+        errors = response.context["adminform"].form.errors
+        assert errors["interview"] == ["This interview has reached the limit of 1 rounds."]
+        assert full.rounds.count() == 1
+
+    def test_a_round_moved_to_a_full_interview_is_refused_and_stays(self, admin_client, user):
+        full = InterviewFactory(user=user, interview_date=None, status=None)
+        RoundFactory(interview=full, stage="screening", scheduled_date=None)
+        moving = RoundFactory(
+            interview=InterviewFactory(user=user, interview_date=None, status=None),
+            stage="technical",
+            scheduled_date=None,
+        )
+
+        response = admin_client.post(
+            f"/admin/interview_coordinator/interviewround/{moving.pk}/change/",
+            self.round_form(full),
+        )
+
+        assert response.status_code == 200
+        assert "limit of 1 rounds" in response.context["adminform"].form.errors["interview"][0]
+        moving.refresh_from_db()
+        assert moving.interview_id != full.pk
+
+    def test_a_round_edited_on_its_full_interview_is_saved(self, admin_client, user):
+        full = InterviewFactory(user=user, interview_date=None, status=None)
+        round_ = RoundFactory(interview=full, stage="screening", scheduled_date=None)
+
+        response = admin_client.post(
+            f"/admin/interview_coordinator/interviewround/{round_.pk}/change/",
+            self.round_form(full, stage="onsite"),
+        )
+
+        assert response.status_code == 302, response.content.decode()[:2000]
+        round_.refresh_from_db()
+        assert round_.stage == "onsite"

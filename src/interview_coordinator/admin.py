@@ -35,6 +35,7 @@ from interview_coordinator.models import (
     ReminderDelivery,
     RoundCapReached,
     lock_owner_profile,
+    lock_owner_profiles,
 )
 from interview_coordinator.pipeline import (
     check_round_cap,
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
     RoundFormSetBase = forms.BaseInlineFormSet[
         InterviewRound, Interview, forms.ModelForm[InterviewRound]
     ]
+    RoundFormBase = forms.ModelForm[InterviewRound]
     EventInlineBase = admin.TabularInline[ApplicationEvent, Interview]
     InterviewAdminBase = admin.ModelAdmin[Interview]
     MixinBase = admin.ModelAdmin[Any]
@@ -66,6 +68,7 @@ if TYPE_CHECKING:
 else:
     RoundInlineBase = EventInlineBase = admin.TabularInline
     RoundFormSetBase = forms.BaseInlineFormSet
+    RoundFormBase = forms.ModelForm
     MixinBase = object
     InterviewAdminBase = RoundAdminBase = ProfileAdminBase = admin.ModelAdmin
     DeliveryAdminBase = NudgeAdminBase = admin.ModelAdmin
@@ -311,8 +314,45 @@ class InterviewAdmin(RecordedAsAdmin, InterviewAdminBase):
         return response
 
 
+class InterviewRoundForm(RoundFormBase):
+    """A round's own page: a round added or moved to a full interview is refused on it."""
+
+    class Meta:
+        model = InterviewRound
+        fields = (
+            "interview",
+            "stage",
+            "scheduled_date",
+            "completed_date",
+            "duration_minutes",
+            "notes",
+            "outcome",
+        )
+
+    def clean(self) -> dict[str, Any] | None:
+        """Check the cap of the interview the round joins, under the API's locks.
+
+        The owners' profiles first (the one the round leaves too, lowest id
+        first, as the save takes them), then the interview; the admin's
+        transaction holds them until the save.
+        """
+        cleaned = super().clean()
+        target = self.cleaned_data.get("interview")
+        stored = self.instance
+        if target is None or (not stored._state.adding and target.pk == stored.interview_id):
+            return cleaned
+        leaving = None if stored._state.adding else stored.user_id
+        lock_owner_profiles(router.db_for_write(InterviewRound), target.user_id, leaving)
+        try:
+            check_round_cap(target, "interview")
+        except RoundCapReached as error:
+            self.add_error(None, error)
+        return cleaned
+
+
 @admin.register(InterviewRound)
 class InterviewRoundAdmin(RecordedAsAdmin, RoundAdminBase):
+    form = InterviewRoundForm
     list_display = ("interview", "stage", "scheduled_date", "outcome", "duration_minutes")
     list_filter = ("stage", "outcome", "scheduled_date")
     search_fields = (
