@@ -13,8 +13,8 @@
                             build the sdist and the wheel into dist/, twine check them,
                             test what they hold and embed that wheel in a new project
     python3 dev.py matrix   the suite on every supported Python x Django pair (pyenv's
-                            interpreters; --only py313-django61,... ; arguments after
-                            -- go to pytest)
+                            interpreters; --only py313-django61,... ; --redis-port N;
+                            arguments after -- go to pytest)
 
 Each creates (or reuses) the virtualenv in .venv, installs what it needs into
 it, and is safe to run again. Only the standard library is used here, so it
@@ -37,6 +37,7 @@ import subprocess
 import sys
 import time
 import venv
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -216,10 +217,11 @@ MATRIX = [
     ("3.13", "6.1"),
 ]
 MATRIX_VENVS = ROOT / ".venvs"
-# Three pairs at a time on two cores: a pair's pytest process mostly waits on
-# the servers, workers and subprocesses its tests start. Each pair runs in one
-# process, with its own Redis database (REDIS_CACHE_DB + slot).
-MATRIX_JOBS = 3
+# Two pairs at a time, each in TEST_WORKERS pytest-xdist workers as dev.py
+# test runs the suite: a pair's pytest process mostly waits on the servers,
+# workers and subprocesses its tests start. Each slot has a Redis server of
+# its own, so that the workers' databases never meet another run's.
+MATRIX_JOBS = 2
 QUICK = "not slow and not embedding"
 
 
@@ -329,24 +331,58 @@ class Outcome:
     log: Path
 
 
-def run_pair(pair: Pair, interpreter: Path, slot: int, pytest_args: list[str]) -> Outcome:
-    """Install and test one pair, with its own venv, database and Redis databases."""
+@contextlib.contextmanager
+def slot_redis(port: int) -> Iterator[str]:
+    """A Redis server of a matrix slot's own, on 127.0.0.1:port, stopped on leaving.
+
+    Each xdist worker of a pair takes a Redis database; with a server per
+    slot, two pairs side by side (and anyone else's runs on the machine's
+    Redis) never share one.
+    """
+    executable = shutil.which("redis-server")
+    if executable is None:
+        sys.exit("dev.py matrix needs redis-server on PATH (the tests start their own too).")
+    server = subprocess.Popen(
+        [executable, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+         "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10
+        while not port_open("127.0.0.1", port):
+            if server.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"No Redis server could listen on 127.0.0.1:{port}.")
+            time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def spare_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def run_pair(pair: Pair, interpreter: Path, redis_url: str, pytest_args: list[str]) -> Outcome:
+    """Install and test one pair, with its own venv, databases and Redis server."""
     start = time.monotonic()
     log = MATRIX_VENVS / f"{pair.name}.log"
     log.parent.mkdir(exist_ok=True)
     log.write_text("")
     base_db = os.environ.get("DB_NAME") or "interview_coordinator"
-    # One Redis database per slot, from REDIS_CACHE_DB on, so that two pairs never share one.
-    redis_db = int(os.environ.get("REDIS_CACHE_DB", "1")) + slot
     env = dict(os.environ, DB_NAME=f"{base_db}_{pair.name.replace('-', '_')}",
-               REDIS_CACHE_DB=str(redis_db))  # fmt: skip
+               REDIS_URL=redis_url)  # fmt: skip
     env.pop("VIRTUAL_ENV", None)
     try:
         python = ensure_pair_venv(pair, interpreter, log)
     except subprocess.CalledProcessError:
         return Outcome(pair, False, time.monotonic() - start, "installation failed", log)
     marks = [] if pair.whole else ["-m", QUICK]
-    command = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *marks, *pytest_args]
+    command = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *marks,
+               *parallel(pytest_args), *pytest_args]  # fmt: skip
     with log.open("a") as out:
         out.write("+ " + " ".join(command) + "\n")
         out.flush()
@@ -372,6 +408,13 @@ def matrix(args: list[str]) -> None:
         "--jobs", type=int, default=MATRIX_JOBS, help=f"pairs at a time ({MATRIX_JOBS})"
     )
     parser.add_argument(
+        "--redis-port",
+        type=int,
+        default=0,
+        help="the first slot's Redis server listens there, the next on the next port "
+        "(default: spare ports)",
+    )
+    parser.add_argument(
         "--after-test",
         action="store_true",
         help="`dev.py test` has just passed: the pair .venv holds, whose whole suite it ran, "
@@ -389,21 +432,25 @@ def matrix(args: list[str]) -> None:
     # The whole-suite pairs first, so that the short ones fill in beside them.
     pairs.sort(key=lambda pair: not pair.whole)
     start = time.monotonic()
-    free_slots = queue.SimpleQueue[int]()
-    for slot in range(options.jobs):
-        free_slots.put(slot)
+    free_slots = queue.SimpleQueue[str]()
 
     def job(pair: Pair) -> Outcome:
-        slot = free_slots.get()
+        redis_url = free_slots.get()
         try:
             scope = "whole suite" if pair.whole else QUICK
             print(f"matrix: {pair.name} ({scope}) started", flush=True)
-            return run_pair(pair, interpreters[pair.python], slot, pytest_args)
+            return run_pair(pair, interpreters[pair.python], redis_url, pytest_args)
         finally:
-            free_slots.put(slot)
+            free_slots.put(redis_url)
 
     outcomes: list[Outcome] = []
-    with concurrent.futures.ThreadPoolExecutor(options.jobs) as pool:
+    with (
+        contextlib.ExitStack() as servers,
+        concurrent.futures.ThreadPoolExecutor(options.jobs) as pool,
+    ):
+        for slot in range(options.jobs):
+            port = options.redis_port + slot if options.redis_port else spare_port()
+            free_slots.put(servers.enter_context(slot_redis(port)))
         for future in concurrent.futures.as_completed([pool.submit(job, p) for p in pairs]):
             outcome = future.result()
             state = "ok" if outcome.ok else "FAILED"
