@@ -401,6 +401,12 @@ def venv_pair() -> str:
     return f"py{python}-django{django}"
 
 
+def say(line: str) -> None:
+    """Print a line in one write: the matrix's threads report side by side."""
+    sys.stdout.write(f"{line}\n")
+    sys.stdout.flush()
+
+
 def matrix(args: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python3 dev.py matrix", description=__doc__)
     parser.add_argument("--only", default="", help="comma-separated pairs, e.g. py313-django61")
@@ -438,7 +444,7 @@ def matrix(args: list[str]) -> None:
         redis_url = free_slots.get()
         try:
             scope = "whole suite" if pair.whole else QUICK
-            print(f"matrix: {pair.name} ({scope}) started", flush=True)
+            say(f"matrix: {pair.name} ({scope}) started")
             return run_pair(pair, interpreters[pair.python], redis_url, pytest_args)
         finally:
             free_slots.put(redis_url)
@@ -454,8 +460,8 @@ def matrix(args: list[str]) -> None:
         for future in concurrent.futures.as_completed([pool.submit(job, p) for p in pairs]):
             outcome = future.result()
             state = "ok" if outcome.ok else "FAILED"
-            print(f"matrix: {outcome.pair.name} {state} in {outcome.seconds:.0f} s: "
-                  f"{outcome.summary}", flush=True)  # fmt: skip
+            seconds = f"{outcome.seconds:.0f} s"
+            say(f"matrix: {outcome.pair.name} {state} in {seconds}: {outcome.summary}")
             outcomes.append(outcome)
     failed = [outcome for outcome in outcomes if not outcome.ok]
     for outcome in failed:
