@@ -70,6 +70,28 @@ def hold_at(signal, sender, parties):
     return lambda: signal.disconnect(wait_for_the_others, sender=sender)
 
 
+@contextlib.contextmanager
+def rotation_held_until_another_waits():
+    """Pause racer-0's rotation once it has issued its new token, until another request waits.
+
+    The rotation has blacklisted its token and issued the new one, uncommitted;
+    it commits once another connection waits on a lock. Yields the event set
+    when the token is issued, for the other request to start on.
+    """
+    issued = threading.Event()
+
+    def hold_the_rotation(created, **kwargs):
+        if created and threading.current_thread().name == "racer-0":
+            issued.set()
+            waiting_for_a_lock()
+
+    post_save.connect(hold_the_rotation, sender=OutstandingToken, weak=False)
+    try:
+        yield issued
+    finally:
+        post_save.disconnect(hold_the_rotation, sender=OutstandingToken)
+
+
 @pytest.mark.parametrize(
     "names",
     [["Race1", "race1", "RACE1"], ["kira1", "k\u0131ra1", "KIRA1"]],
@@ -208,26 +230,18 @@ def test_a_rotation_racing_its_familys_revocation_does_not_survive_it(user):
     thiefs = APIClient().post(url("token_refresh"), {"refresh": stolen}, format="json")
     thiefs = thiefs.data["refresh"]
     after_the_reuse_interval()
-    issued = threading.Event()
-
-    def hold_the_rotation(created, **kwargs):
-        # The thief's rotation has issued its new token; it commits once the reuse waits.
-        if created and threading.current_thread().name == "racer-0":
-            issued.set()
-            waiting_for_a_lock()
 
     def rotate():
         return APIClient().post(url("token_refresh"), {"refresh": thiefs}, format="json")
 
-    def reuse():
-        assert issued.wait(5)
-        return APIClient().post(url("token_refresh"), {"refresh": stolen}, format="json")
+    # The thief's rotation has issued its new token; it commits once the reuse waits.
+    with rotation_held_until_another_waits() as issued:
 
-    post_save.connect(hold_the_rotation, sender=OutstandingToken, weak=False)
-    try:
+        def reuse():
+            assert issued.wait(5)
+            return APIClient().post(url("token_refresh"), {"refresh": stolen}, format="json")
+
         rotated, reused = in_threads(rotate, reuse)
-    finally:
-        post_save.disconnect(hold_the_rotation, sender=OutstandingToken)
 
     assert reused.status_code == 401
     assert rotated.status_code == 200
@@ -242,27 +256,19 @@ def test_a_logout_racing_a_rotation_of_its_token_signs_the_family_out(user):
         url("rest_login"), {"username": "alice", "password": PASSWORD}, format="json"
     )
     token = token.data["refresh"]
-    issued = threading.Event()
-
-    def hold_the_rotation(created, **kwargs):
-        # The rotation has blacklisted the token and issued its new one; it commits once
-        # the logout, past its check of the token, waits to blacklist it too.
-        if created and threading.current_thread().name == "racer-0":
-            issued.set()
-            waiting_for_a_lock()
 
     def rotate():
         return APIClient().post(url("token_refresh"), {"refresh": token}, format="json")
 
-    def logout():
-        assert issued.wait(5)
-        return APIClient().post(url("rest_logout"), {"refresh": token}, format="json")
+    # The rotation commits once the logout, past its check of the token, waits to
+    # blacklist it too.
+    with rotation_held_until_another_waits() as issued:
 
-    post_save.connect(hold_the_rotation, sender=OutstandingToken, weak=False)
-    try:
+        def logout():
+            assert issued.wait(5)
+            return APIClient().post(url("rest_logout"), {"refresh": token}, format="json")
+
         rotated, logged_out = in_threads(rotate, logout)
-    finally:
-        post_save.disconnect(hold_the_rotation, sender=OutstandingToken)
 
     assert rotated.status_code == 200
     assert logged_out.status_code == 200

@@ -171,21 +171,6 @@ def test_an_application_deleted_while_the_profile_is_written_goes_after_it(user)
     assert Profile.objects.get(user=user).reminder_days_before == 2
 
 
-def waiting_for_locks(count):
-    """Whether ``count`` other connections to this database wait for a lock, polled for 10 s."""
-    for _ in range(200):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0] >= count:
-                return True
-        threading.Event().wait(0.05)
-    return False
-
-
 def test_an_import_waits_with_an_application_write_for_a_profile_write_without_deadlock(user):
     """The import's lock of the user's row lets the profile write plan a digest for that user.
 
@@ -203,7 +188,7 @@ def test_an_import_waits_with_an_application_write_for_a_profile_write_without_d
         with transaction.atomic():
             profile = Profile.objects.locked_for_user(user)
             profile_locked.set()
-            assert waiting_for_locks(2), "the import and the application write never waited"
+            assert waiting_for_a_lock(2), "the import and the application write never waited"
             profile.follow_up_after_days = 7
             profile.save()
 

@@ -376,8 +376,8 @@ def test_the_full_export_holds_the_events(auth_client, user):
     ]
 
 
-def waiting_for_a_lock():
-    """Whether another connection to this database waits for a row lock, polled for 10 s.
+def waiting_for_a_lock(count=1):
+    """Whether ``count`` other connections to this database wait for a lock, polled for 10 s.
 
     The activity view is read in a transaction, which keeps its first reading:
     each poll clears it.
@@ -389,7 +389,7 @@ def waiting_for_a_lock():
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
                 " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
             )
-            if cursor.fetchone()[0]:
+            if cursor.fetchone()[0] >= count:
                 return True
         time.sleep(0.05)
     return False

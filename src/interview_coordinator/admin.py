@@ -26,6 +26,7 @@ from interview_coordinator.conf import app_settings
 from interview_coordinator.history import recorded_as
 from interview_coordinator.models import (
     FIRST_STAGE,
+    ROUND_OWN_FIELDS,
     ApplicationEvent,
     EventSource,
     FollowUpNudge,
@@ -319,15 +320,7 @@ class InterviewRoundForm(RoundFormBase):
 
     class Meta:
         model = InterviewRound
-        fields = (
-            "interview",
-            "stage",
-            "scheduled_date",
-            "completed_date",
-            "duration_minutes",
-            "notes",
-            "outcome",
-        )
+        fields = ROUND_OWN_FIELDS
 
     def clean(self) -> dict[str, Any] | None:
         """Check the cap of the interview the round joins, under the API's locks.

@@ -298,17 +298,16 @@ def lock_owner_profiles(using: str, *user_ids: Any) -> None:
         lock_owner_profile(user_id, using)
 
 
-# What a user writes of a round: saving any of them is an edit.
-ROUND_OWN_FIELDS = frozenset(
-    {
-        "interview",
-        "stage",
-        "scheduled_date",
-        "completed_date",
-        "duration_minutes",
-        "notes",
-        "outcome",
-    }
+# What a user writes of a round, in the order its admin page shows them:
+# saving any of them is an edit.
+ROUND_OWN_FIELDS = (
+    "interview",
+    "stage",
+    "scheduled_date",
+    "completed_date",
+    "duration_minutes",
+    "notes",
+    "outcome",
 )
 
 
@@ -429,7 +428,7 @@ class InterviewRound(models.Model):
                 self.user_id = interview_owner(self)
                 if update_fields is not None:
                     update_fields = kwargs["update_fields"] = {*update_fields, "user"}
-            edited = update_fields is None or bool(set(update_fields) & ROUND_OWN_FIELDS)
+            edited = update_fields is None or not set(update_fields).isdisjoint(ROUND_OWN_FIELDS)
             if self.follows_interview and not self._state.adding and edited:
                 self.follows_interview = False
                 if update_fields is not None:
